@@ -1,0 +1,51 @@
+# One entry point for humans and CI. `make demo` and `make test` work on a
+# fresh machine: they create .venv, install everything, build the Rust core.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.xlrm-installed
+SO     := python/xlrm/_core.abi3.so
+EXTRAS ?= train,plots,hub,dev
+
+.PHONY: setup inplace demo test test-rs test-py lint fmt wheel bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Rebuild the extension in place (python/xlrm/_core.abi3.so) after Rust edits.
+inplace: $(STAMP)
+	cargo build --release -p xlrm-py
+	cp target/release/lib_core.so $(SO)
+
+demo: inplace
+	$(VENV)/bin/xlrm pipeline
+
+test: test-rs test-py
+
+test-rs:
+	cargo test -p xlrm-core
+
+test-py: inplace
+	PYTHONPATH=python $(PY) -m pytest
+
+lint: $(STAMP)
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check python tests benches
+	$(VENV)/bin/ruff format --check python tests benches
+
+fmt: $(STAMP)
+	cargo fmt --all
+	$(VENV)/bin/ruff format python tests benches
+	$(VENV)/bin/ruff check --fix python tests benches
+
+wheel: $(STAMP)
+	$(PY) -m maturin build --release -o dist
+
+clean:
+	rm -rf target dist $(SO)

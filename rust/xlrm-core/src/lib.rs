@@ -1,0 +1,12 @@
+//! xlrm-core: the pure-Rust half of xlrm.
+//!
+//! Nothing here knows about Python: columns arrive as borrowed Arrow-style
+//! buffers (`StrColumn`), results leave as plain vectors, and every failure is
+//! an [`Error`] that the binding crate turns into a Python exception.
+
+pub mod column;
+pub mod error;
+pub mod normalize;
+
+pub use column::{StrColumn, StrColumnBuilder};
+pub use error::{Error, Result};
