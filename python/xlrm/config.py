@@ -1,0 +1,239 @@
+"""Dataclass configs: YAML in, flags on top, validated with errors that name the key and the file.
+
+Each stage has a ``@dataclass`` config whose fields carry ``metadata={"help": ...}``
+(the TRL habit); that help text drives ``--help``. A YAML file gives the base
+values, ``--flag value`` overrides them, and nested dataclasses are reached with
+dotted flags (``--dedup.threshold 0.9``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+import yaml
+
+from xlrm.errors import ConfigError
+
+T = TypeVar("T")
+_MISSING = dataclasses.MISSING
+
+
+def option(default: Any = _MISSING, help: str = "", **kw) -> Any:
+    """A dataclass field with help text; mutable defaults are copied per instance."""
+    if isinstance(default, list | dict):
+        value = default
+        return dataclasses.field(default_factory=lambda: type(value)(value), metadata={"help": help}, **kw)
+    if dataclasses.is_dataclass(default) and not isinstance(default, type):
+        value = default
+        return dataclasses.field(default_factory=lambda: dataclasses.replace(value), metadata={"help": help}, **kw)
+    return dataclasses.field(default=default, metadata={"help": help}, **kw)
+
+
+def _hints(cls) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _describe(tp) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in get_args(tp))
+    if origin is list:
+        return f"list of {_describe(get_args(tp)[0])}"
+    if origin is dict:
+        return "mapping"
+    if tp is type(None):
+        return "null"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp, where: str) -> Any:
+    """Check ``value`` against the annotation ``tp``; convert the few safe cases."""
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        errors = []
+        for arg in get_args(tp):
+            try:
+                return _coerce(value, arg, where)
+            except ConfigError as e:
+                errors.append(e)
+        raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+    if tp is type(None):
+        if value is None:
+            return None
+        raise ConfigError(f"{where}: expected null, got {value!r}")
+    if origin is Literal:
+        if value in get_args(tp):
+            return value
+        raise ConfigError(f"{where}: expected one of {_describe(tp)}, got {value!r}")
+    if origin in (list, tuple):
+        if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+        (item_tp, *_) = get_args(tp) or (Any,)
+        return [_coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        return dict(value)
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping of {tp.__name__} fields, got {value!r}")
+        return from_dict(tp, value, where)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{where}: expected a string, got {value!r}")
+    if isinstance(tp, type) and isinstance(value, tp):
+        return value
+    raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+
+
+def from_dict(cls: type[T], data: dict, where: str = "config") -> T:
+    """Build a config dataclass from a mapping; unknown keys and wrong types are errors."""
+    hints = _hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r} for {cls.__name__} "
+            f"(valid keys: {', '.join(sorted(fields))})"
+        )
+    kwargs = {k: _coerce(v, hints[k], f"{where}: key '{k}'") for k, v in data.items()}
+    try:
+        obj = cls(**kwargs)
+    except TypeError as e:  # a required field left out
+        raise ConfigError(f"{where}: {e}") from None
+    validate = getattr(obj, "validate", None)
+    if validate is not None:
+        try:
+            validate()
+        except ValueError as e:
+            raise ConfigError(f"{where}: {e}") from None
+    return obj
+
+
+def to_dict(obj) -> dict:
+    return dataclasses.asdict(obj)
+
+
+def read_yaml(path: str | Path) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {p} does not exist (pass --config with a YAML path)")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"config file {p} is not valid YAML: {e}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {p}: the top level must be a mapping of keys")
+    return data
+
+
+def load_config(cls: type[T], path: str | Path | None = None, *, section: str | None = None,
+                overrides: dict | None = None) -> T:
+    """YAML (or one ``section`` of a pipeline YAML) + dotted ``overrides`` → a validated config."""
+    data: dict = {}
+    where = cls.__name__
+    if path is not None:
+        data = read_yaml(path)
+        where = str(path)
+        if section is not None and section in data and isinstance(data[section], dict):
+            data = data[section]
+            where = f"{path} [{section}]"
+    for dotted, value in (overrides or {}).items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return from_dict(cls, data, where)
+
+
+# --- argparse integration -------------------------------------------------
+
+def _flag_type(tp):
+    """The argparse converter for a scalar annotation, or None if it has no flag."""
+    origin = get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        return _flag_type(args[0]) if len(args) == 1 else None
+    if origin is Literal:
+        return str
+    if origin is list:
+        (item,) = get_args(tp)
+        return ("list", item) if item in (str, int, float) else None
+    if tp in (str, int, float, bool):
+        return tp
+    return None
+
+
+def _parse_bool(s: str) -> bool:
+    low = s.lower()
+    if low in ("1", "true", "yes", "on"):
+        return True
+    if low in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {s!r}")
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, cls, prefix: str = "") -> None:
+    """One ``--flag`` per scalar field (nested dataclasses as ``--outer.inner``); default None
+    so that only flags given on the command line override the YAML."""
+    hints = _hints(cls)
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        name = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(tp):
+            add_config_arguments(parser, tp, prefix=f"{name}.")
+            continue
+        conv = _flag_type(tp)
+        if conv is None:
+            continue
+        help_text = f.metadata.get("help", "")
+        default = f.default if f.default is not _MISSING else None
+        help_text = f"{help_text} [{_describe(tp)}; default: {default!r}]"
+        flag = "--" + name.replace("_", "-")
+        kwargs: dict[str, Any] = {"dest": "cfg:" + name, "default": None, "help": help_text}
+        if conv is bool:
+            kwargs.update(type=_parse_bool, metavar="BOOL", nargs="?", const=True)
+        elif isinstance(conv, tuple):
+            kwargs.update(type=conv[1], nargs="+", metavar=conv[1].__name__.upper())
+        else:
+            kwargs.update(type=conv, metavar=conv.__name__.upper())
+            if get_origin(tp) is Literal:
+                kwargs["choices"] = list(get_args(tp))
+        parser.add_argument(flag, **kwargs)
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict:
+    return {k[4:]: v for k, v in vars(args).items() if k.startswith("cfg:") and v is not None}
+
+
+def config_from_args(cls: type[T], args: argparse.Namespace, *, section: str | None = None,
+                     extra: dict | None = None) -> T:
+    overrides = {**(extra or {}), **overrides_from_args(args)}
+    return load_config(cls, getattr(args, "config", None), section=section, overrides=overrides)
