@@ -1,0 +1,25 @@
+"""Rows already in the xlrm schema (as written by `xlrm data` and the built-in generator)."""
+
+from __future__ import annotations
+
+from xlrm.data.formats._common import RowError, make_pair, messages, problem, require
+
+NAME = "xlrm"
+
+
+def matches(row: dict) -> bool:
+    return (isinstance(row.get("prompt"), list) and isinstance(row.get("chosen"), list)
+            and "source" in row and "language" in row)
+
+
+def convert(records, ctx):
+    for rec in records:
+        try:
+            d = rec.data
+            require(d, "prompt", "chosen", "rejected")
+            c = make_pair(ctx, rec, messages(d["prompt"], "prompt"), messages(d["chosen"], "chosen"),
+                          messages(d["rejected"], "rejected"))
+            c.pair["source"] = d.get("source") or ctx.source
+            yield c
+        except RowError as e:
+            yield problem(rec, e)

@@ -1,0 +1,52 @@
+"""Multilingual RewardBench rows: ``prompt``, ``chosen``, ``rejected`` as strings, with the
+RewardBench ``subset`` (mapped to its section) and a ``language`` code such as 'kor_Hang'."""
+
+from __future__ import annotations
+
+from xlrm.data.formats._common import RowError, assistant, make_pair, problem, require, user
+from xlrm.data.languages import normalize_code
+
+NAME = "rewardbench"
+
+# RewardBench subset -> section (the four sections reported per language).
+SUBSET_SECTIONS = {
+    **dict.fromkeys(["alpacaeval-easy", "alpacaeval-length", "alpacaeval-hard", "mt-bench-easy",
+                     "mt-bench-med"], "chat"),
+    **dict.fromkeys(["mt-bench-hard", "llmbar-natural", "llmbar-adver-neighbor",
+                     "llmbar-adver-GPTInst", "llmbar-adver-GPTOut", "llmbar-adver-manual"], "chat_hard"),
+    **dict.fromkeys(["refusals-dangerous", "refusals-offensive", "xstest-should-refuse",
+                     "xstest-should-respond", "donotanswer"], "safety"),
+    **dict.fromkeys(["math-prm", "hep-cpp", "hep-go", "hep-java", "hep-js", "hep-python", "hep-rust"],
+                    "reasoning"),
+}
+
+
+def section_of(subset: str | None) -> str | None:
+    if subset is None:
+        return None
+    if subset in SUBSET_SECTIONS:
+        return SUBSET_SECTIONS[subset]
+    from xlrm.data import builtin  # the built-in eval set names its own subsets
+
+    return getattr(builtin, "SUBSET_TO_SECTION", {}).get(subset)
+
+
+def matches(row: dict) -> bool:
+    return (isinstance(row.get("prompt"), str) and isinstance(row.get("chosen"), str)
+            and "subset" in row)
+
+
+def convert(records, ctx):
+    for rec in records:
+        try:
+            d = rec.data
+            require(d, "prompt", "chosen", "rejected")
+            subset = d.get("subset")
+            lang = normalize_code(d["language"]) if d.get("language") else ctx.language
+            if d.get("language") and lang is None:
+                raise RowError("unknown_language", "language", f"unknown code {d['language']!r}")
+            yield make_pair(ctx, rec, user(d["prompt"], "prompt"), assistant(d["chosen"], "chosen"),
+                            assistant(d["rejected"], "rejected"), language=lang,
+                            category=section_of(subset) or ctx.category, subset=subset)
+        except RowError as e:
+            yield problem(rec, e)
