@@ -1,11 +1,18 @@
-//! Text normalisation shared by validation and dedup: Unicode NFKC, case
-//! folding, whitespace folding and optional punctuation stripping. Works on
-//! `char`s, never bytes, so Hangul and Han text is never split mid-character.
+//! Text normalisation shared by validation and dedup: Unicode NFKC, case folding, whitespace
+//! folding and optional punctuation stripping. Works on `char`s, never bytes, so Hangul and
+//! Han text is never split mid-character.
+//!
+//! The order is fixed: NFKC → full case folding (Python's `str.casefold`) → punctuation strip
+//! → whitespace fold. Two fast paths keep the common cases cheap without changing the result:
+//! ASCII rows skip the Unicode machinery entirely, and NFKC runs only on the short segments
+//! that can change (see [`nfkc_chars`]).
 
 use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::column::{StrColumn, StrColumnBuilder};
+
+mod casefold_table;
 
 /// Which normalisation steps to apply, in the fixed order NFKC → case fold →
 /// punctuation strip → whitespace fold.
@@ -19,21 +26,31 @@ pub struct NormalizeOptions {
 
 impl Default for NormalizeOptions {
     fn default() -> Self {
-        NormalizeOptions { nfkc: true, casefold: true, strip_punct: false, fold_whitespace: true }
+        NormalizeOptions {
+            nfkc: true,
+            casefold: true,
+            strip_punct: false,
+            fold_whitespace: true,
+        }
     }
 }
 
 impl NormalizeOptions {
     /// Only whitespace folding: "same text up to spacing".
     pub fn whitespace_only() -> Self {
-        NormalizeOptions { nfkc: false, casefold: false, strip_punct: false, fold_whitespace: true }
+        NormalizeOptions {
+            nfkc: false,
+            casefold: false,
+            strip_punct: false,
+            fold_whitespace: true,
+        }
     }
 }
 
 /// Unicode punctuation and symbols (general categories P* and S*) that carry
 /// no content for duplicate detection. `char::is_ascii_punctuation` would miss
 /// CJK punctuation such as '，' and '。', hence the explicit ranges.
-fn is_punct(c: char) -> bool {
+pub fn is_punct(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_punctuation();
     }
@@ -48,50 +65,148 @@ fn is_punct(c: char) -> bool {
         0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
 }
 
-/// Normalises one string. Whitespace folding trims both ends and turns every
-/// run of Unicode whitespace into one ASCII space.
-pub fn normalize(s: &str, opts: NormalizeOptions) -> String {
-    let mut out = String::with_capacity(s.len());
+/// Characters that NFKC leaves alone *and* that never combine with the character before
+/// them: a normalisation segment can start at any of them. Deliberately conservative
+/// (ASCII, Latin-1 letters, basic Cyrillic, kana, Hangul syllables, the main Han block);
+/// everything else takes the slow path, which is always correct.
+#[inline]
+fn is_stable_starter(c: char) -> bool {
+    matches!(c as u32,
+        0x0000..=0x007F | 0x00C0..=0x00FF | 0x0410..=0x044F |
+        0x3041..=0x3096 | 0x30A1..=0x30FA |
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
+}
+
+/// Feeds the NFKC form of `s` to `f`, one `char` at a time, without allocating for text that
+/// is already normalised. The text is cut before every stable starter; a segment of one
+/// stable character is passed through, anything longer goes through the full algorithm.
+/// Cutting there is exact: NFKC never reorders or composes across such a character.
+pub fn nfkc_chars(s: &str, mut f: impl FnMut(char)) {
+    if s.is_ascii() {
+        s.bytes().for_each(|b| f(b as char));
+        return;
+    }
+    let mut seg_start = 0usize; // byte offset of the current segment
+    let mut seg_simple = true; // the segment so far is one stable starter
+    for (i, c) in s.char_indices() {
+        if is_stable_starter(c) {
+            if i > seg_start {
+                flush_segment(&s[seg_start..i], seg_simple, &mut f);
+            }
+            seg_start = i;
+            seg_simple = true;
+        } else {
+            seg_simple = false;
+        }
+    }
+    if seg_start < s.len() {
+        flush_segment(&s[seg_start..], seg_simple, &mut f);
+    }
+}
+
+#[inline]
+fn flush_segment(seg: &str, simple: bool, f: &mut impl FnMut(char)) {
+    if simple {
+        seg.chars().for_each(f);
+    } else {
+        seg.nfkc().for_each(f);
+    }
+}
+
+/// Full case folding of one character (Python's `str.casefold`): the default lowercase
+/// mapping except for the characters listed in `casefold_table` (ß → ss, ς → σ, Cherokee, …).
+#[inline]
+pub fn casefold_char(c: char, mut f: impl FnMut(char)) {
+    if c.is_ascii() {
+        f(c.to_ascii_lowercase());
+        return;
+    }
+    let cp = c as u32;
+    // Kana, Han and Hangul have no case: the bulk of CJK text skips the tables.
+    if (0x3040..=0x9FFF).contains(&cp) || (0xAC00..=0xD7A3).contains(&cp) {
+        f(c);
+        return;
+    }
+    if let Ok(k) = casefold_table::FOLD_EXCEPTIONS.binary_search_by_key(&cp, |&(p, _)| p) {
+        casefold_table::FOLD_EXCEPTIONS[k].1.chars().for_each(f);
+        return;
+    }
+    c.to_lowercase().for_each(f);
+}
+
+/// Feeds `s` after NFKC and case folding (each as `opts` asks) to `f`.
+#[inline]
+pub fn folded_chars(s: &str, opts: NormalizeOptions, mut f: impl FnMut(char)) {
+    match (opts.nfkc, opts.casefold) {
+        (true, true) => nfkc_chars(s, |c| casefold_char(c, &mut f)),
+        (true, false) => nfkc_chars(s, f),
+        (false, true) => s.chars().for_each(|c| casefold_char(c, &mut f)),
+        (false, false) => s.chars().for_each(f),
+    }
+}
+
+/// Appends the normalised form of `s` to `out` (UTF-8). Whitespace folding trims both ends
+/// and turns every run of Unicode whitespace into one ASCII space.
+pub fn normalize_into(s: &str, opts: NormalizeOptions, out: &mut Vec<u8>) {
+    let start = out.len();
+    if s.is_ascii() {
+        // Same result as the general path: NFKC is the identity on ASCII and folding is
+        // `to_ascii_lowercase`.
+        out.reserve(s.len());
+        let mut pending_space = false;
+        for &b in s.as_bytes() {
+            if opts.strip_punct && b.is_ascii_punctuation() {
+                continue;
+            }
+            if opts.fold_whitespace && matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') {
+                pending_space = out.len() > start;
+                continue;
+            }
+            if pending_space {
+                out.push(b' ');
+                pending_space = false;
+            }
+            out.push(if opts.casefold {
+                b.to_ascii_lowercase()
+            } else {
+                b
+            });
+        }
+        return;
+    }
     let mut pending_space = false;
-    let mut push = |c: char, out: &mut String| {
+    let mut buf = [0u8; 4];
+    folded_chars(s, opts, |c| {
         if opts.strip_punct && is_punct(c) {
             return;
         }
         if opts.fold_whitespace && c.is_whitespace() {
-            pending_space = !out.is_empty();
+            pending_space = out.len() > start;
             return;
         }
         if pending_space {
-            out.push(' ');
+            out.push(b' ');
             pending_space = false;
         }
-        out.push(c);
-    };
-    let fold_case = |c: char, out: &mut String, push: &mut dyn FnMut(char, &mut String)| {
-        if opts.casefold {
-            for l in c.to_lowercase() {
-                push(l, out);
-            }
-        } else {
-            push(c, out);
-        }
-    };
-    if opts.nfkc {
-        for c in s.nfkc() {
-            fold_case(c, &mut out, &mut push);
-        }
-    } else {
-        for c in s.chars() {
-            fold_case(c, &mut out, &mut push);
-        }
-    }
-    out
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    });
+}
+
+/// Normalises one string.
+pub fn normalize(s: &str, opts: NormalizeOptions) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    normalize_into(s, opts, &mut out);
+    // SAFETY: `normalize_into` only appends whole UTF-8 encoded chars.
+    unsafe { String::from_utf8_unchecked(out) }
 }
 
 /// Normalises a whole column in parallel; row order is preserved, so the
 /// result does not depend on the number of threads.
 pub fn normalize_column(col: &StrColumn<'_>, opts: NormalizeOptions) -> (Vec<u8>, Vec<i64>) {
-    let rows: Vec<String> = (0..col.len()).into_par_iter().map(|i| normalize(col.get(i), opts)).collect();
+    let rows: Vec<String> = (0..col.len())
+        .into_par_iter()
+        .map(|i| normalize(col.get(i), opts))
+        .collect();
     let bytes = rows.iter().map(String::len).sum();
     let mut b = StrColumnBuilder::with_capacity(rows.len(), bytes);
     for r in &rows {
@@ -126,18 +241,88 @@ mod tests {
 
     #[test]
     fn strips_punctuation_across_scripts() {
-        let o = NormalizeOptions { strip_punct: true, ..Default::default() };
+        let o = NormalizeOptions {
+            strip_punct: true,
+            ..Default::default()
+        };
         assert_eq!(normalize("Hi, there! ¿Qué tal?", o), "hi there qué tal");
         assert_eq!(normalize("你好，世界。", o), "你好世界");
-        assert_eq!(normalize("안녕하세요!  반갑습니다.", o), "안녕하세요 반갑습니다");
+        assert_eq!(
+            normalize("안녕하세요!  반갑습니다.", o),
+            "안녕하세요 반갑습니다"
+        );
     }
 
     #[test]
     fn whitespace_only_keeps_case() {
-        assert_eq!(normalize(" A  b ", NormalizeOptions::whitespace_only()), "A b");
+        assert_eq!(
+            normalize(" A  b ", NormalizeOptions::whitespace_only()),
+            "A b"
+        );
+    }
+
+    #[test]
+    fn full_case_folding() {
+        let o = NormalizeOptions::default();
+        assert_eq!(normalize("Straße STRASSE", o), "strasse strasse");
+        assert_eq!(normalize("ΟΔΟΣ οδος", o), "οδοσ οδοσ");
+        assert_eq!(normalize("İ", o), "i\u{307}");
+        // Cherokee folds to the capital letters
+        assert_eq!(normalize("\u{ab70}", o), "\u{13a0}");
+        // no case outside the tables: Hangul, Han, kana untouched
+        assert_eq!(
+            normalize("한국어 中文 ひらがな カタカナ", o),
+            "한국어 中文 ひらがな カタカナ"
+        );
+    }
+
+    #[test]
+    fn nfkc_fast_path_handles_combining_sequences() {
+        let o = NormalizeOptions {
+            casefold: false,
+            ..Default::default()
+        };
+        // a stable starter followed by a combining mark composes
+        assert_eq!(normalize("e\u{301}", o), "\u{e9}");
+        // Hangul LV syllable + trailing jamo composes into an LVT syllable
+        assert_eq!(normalize("\u{ac00}\u{11a8}", o), "\u{ac01}");
+        // kana + voiced sound mark
+        assert_eq!(normalize("\u{304b}\u{3099}", o), "\u{304c}");
+        // canonical reordering of marks after a stable starter
+        assert_eq!(
+            normalize("a\u{323}\u{302}x", o),
+            "a\u{302}\u{323}x".nfkc().collect::<String>()
+        );
+    }
+
+    fn mixed_text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "a", "E", " ", "\t", "\n", "é", "e\u{301}", "\u{301}", "\u{323}", "ß", "Σ", "ς", "İ",
+            "ﬁ", "①", "ＡＢ", "\u{3000}", "가", "\u{1100}", "\u{1161}", "\u{11a8}", "中", "文",
+            "か", "\u{3099}", "ｶ", "ﾞ", "，", "。", "!", "ǰ", "\u{ab70}", "Ꭰ", "Й", "\u{0306}", "½",
+            "™",
+        ]);
+        prop::collection::vec(pieces, 0..24).prop_map(|v| v.concat())
     }
 
     proptest! {
+        #[test]
+        fn fast_nfkc_matches_reference(s in prop_oneof![mixed_text(), "\\PC{0,40}"]) {
+            let mut fast = String::new();
+            nfkc_chars(&s, |c| fast.push(c));
+            prop_assert_eq!(fast, s.nfkc().collect::<String>());
+        }
+
+        #[test]
+        fn ascii_path_matches_general_path(s in "[ -~\t\n\r]{0,40}", punct in any::<bool>(), fold in any::<bool>()) {
+            let o = NormalizeOptions { strip_punct: punct, casefold: fold, ..Default::default() };
+            // force the general path by appending a non-ASCII char, then drop it
+            let general = normalize(&format!("{s}中"), o);
+            let ascii = normalize(&s, o);
+            let trimmed = general.strip_suffix('中').unwrap().trim_end_matches(' ');
+            prop_assert_eq!(ascii.trim_end_matches(' '), trimmed);
+        }
+
         #[test]
         fn idempotent(s in "\\PC{0,40}") {
             let o = NormalizeOptions { strip_punct: true, ..Default::default() };
