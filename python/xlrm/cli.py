@@ -15,7 +15,7 @@ import sys
 # name -> (module, one-line help). module None: the stage is not built yet.
 COMMANDS: dict[str, tuple[str | None, str]] = {
     "data": ("xlrm.data.stage", "Ingest preference data into the xlrm schema: adapt, validate, tag languages"),
-    "dedup": (None, "Exact and near-duplicate removal and eval decontamination (Rust)"),
+    "dedup": ("xlrm.dedup.stage", "Exact and near-duplicate removal and eval decontamination (Rust)"),
     "translate": (None, "Translate English preference data into target languages (cached, checked)"),
     "train-rm": (None, "Train Bradley-Terry reward models, one per training language"),
     "eval-rm": (None, "Score reward models on Multilingual RewardBench: per language, category, transfer matrix"),

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod buffers;
+mod dedup;
 mod errors;
 mod text;
 
@@ -13,5 +14,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("XlrmError", m.py().get_type::<errors::XlrmError>())?;
     text::register(m)?;
+    dedup::register(m)?;
     Ok(())
 }

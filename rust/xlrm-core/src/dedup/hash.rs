@@ -23,7 +23,7 @@ pub const fn fmix64(mut k: u64) -> u64 {
 pub fn canonical_row(rows: &Rows<'_>, row: usize, opts: NormalizeOptions, buf: &mut Vec<u8>) {
     for field in rows.fields() {
         let msgs = field.messages(row);
-        buf.extend_from_slice(&(msgs.len() as u32).to_le_bytes());
+        buf.extend_from_slice(&(msgs.clone().count() as u32).to_le_bytes());
         for m in msgs {
             let at = buf.len();
             buf.extend_from_slice(&[0; 4]);

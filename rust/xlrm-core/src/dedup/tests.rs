@@ -30,7 +30,7 @@ impl Table {
         Rows::new(
             self.fields
                 .iter()
-                .map(|(d, o, r)| Field::new(StrColumn::new(d, o).unwrap(), r).unwrap())
+                .map(|(d, o, r)| Field::single(StrColumn::new(d, o).unwrap(), r).unwrap())
                 .collect(),
         )
         .unwrap()
