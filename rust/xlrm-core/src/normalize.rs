@@ -50,6 +50,7 @@ impl NormalizeOptions {
 /// Unicode punctuation and symbols (general categories P* and S*) that carry
 /// no content for duplicate detection. `char::is_ascii_punctuation` would miss
 /// CJK punctuation such as '，' and '。', hence the explicit ranges.
+#[inline(always)]
 pub fn is_punct(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_punctuation();
@@ -69,7 +70,7 @@ pub fn is_punct(c: char) -> bool {
 /// them: a normalisation segment can start at any of them. Deliberately conservative
 /// (ASCII, Latin-1 letters, basic Cyrillic, kana, Hangul syllables, the main Han block);
 /// everything else takes the slow path, which is always correct.
-#[inline]
+#[inline(always)]
 fn is_stable_starter(c: char) -> bool {
     matches!(c as u32,
         0x0000..=0x007F | 0x00C0..=0x00FF | 0x0410..=0x044F |
@@ -77,45 +78,157 @@ fn is_stable_starter(c: char) -> bool {
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
 }
 
-/// Feeds the NFKC form of `s` to `f`, one `char` at a time, without allocating for text that
-/// is already normalised. The text is cut before every stable starter; a segment of one
-/// stable character is passed through, anything longer goes through the full algorithm.
-/// Cutting there is exact: NFKC never reorders or composes across such a character.
-pub fn nfkc_chars(s: &str, mut f: impl FnMut(char)) {
-    if s.is_ascii() {
-        s.bytes().for_each(|b| f(b as char));
-        return;
-    }
-    let mut seg_start = 0usize; // byte offset of the current segment
-    let mut seg_simple = true; // the segment so far is one stable starter
-    for (i, c) in s.char_indices() {
-        if is_stable_starter(c) {
-            if i > seg_start {
-                flush_segment(&s[seg_start..i], seg_simple, &mut f);
-            }
-            seg_start = i;
-            seg_simple = true;
-        } else {
-            seg_simple = false;
-        }
-    }
-    if seg_start < s.len() {
-        flush_segment(&s[seg_start..], seg_simple, &mut f);
+/// A stretch of NFKC text, as [`scan`] delivers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit<'a> {
+    /// ASCII bytes (NFKC leaves them alone; case and spacing are the consumer's business).
+    Ascii(&'a [u8]),
+    /// 3-byte Han or Hangul-syllable characters, copied from the input: NFKC-stable, no
+    /// case, neither whitespace nor punctuation.
+    Cjk(&'a [u8]),
+    /// Any other character, already in NFKC form (not yet case-folded).
+    Other(char),
+}
+
+impl Unit<'_> {
+    /// The code point of one 3-byte character of a [`Unit::Cjk`] run.
+    #[inline(always)]
+    pub fn cjk_code_point(b: &[u8]) -> u32 {
+        ((b[0] as u32 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F)
     }
 }
 
-#[inline]
-fn flush_segment(seg: &str, simple: bool, f: &mut impl FnMut(char)) {
-    if simple {
-        seg.chars().for_each(f);
-    } else {
-        seg.nfkc().for_each(f);
+/// Every ASCII byte, so that one-byte NFKC output can be handed out as a slice.
+static ASCII_BYTES: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = i as u8;
+        i += 1;
     }
+    t
+};
+
+/// Length of the UTF-8 sequence starting with `lead`.
+#[inline(always)]
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+/// Whether the 3-byte sequence at `b[i..]` (lead byte `b[i]`) is a CJK unified ideograph
+/// (U+4000–U+9FFF, incl. ext. A and the Yijing symbols: all stable and caseless) or a
+/// Hangul syllable (U+AC00–U+D7A3).
+#[inline(always)]
+fn is_cjk3(b: &[u8], i: usize) -> bool {
+    match b[i] {
+        0xE4..=0xE9 | 0xEB | 0xEC => true,
+        0xEA => b[i + 1] >= 0xB0,
+        0xED => b[i + 1] < 0x9E || (b[i + 1] == 0x9E && b[i + 2] <= 0xA3),
+        _ => false,
+    }
+}
+
+/// Whether the character starting at byte `j` of `s` is a stable starter (or `j` is the end).
+#[inline(always)]
+fn stable_at(s: &str, j: usize) -> bool {
+    let b = s.as_bytes();
+    if j >= b.len() || b[j] < 0x80 {
+        return true;
+    }
+    if utf8_len(b[j]) == 3 && is_cjk3(b, j) {
+        return true;
+    }
+    // SAFETY: `j` is a char boundary of the valid UTF-8 string `s`.
+    let c = unsafe { s.get_unchecked(j..) }.chars().next().unwrap();
+    is_stable_starter(c)
+}
+
+/// Walks the NFKC form of `s` (or `s` itself when `nfkc` is false) in stretches. A stable
+/// starter followed by another stable starter (or the end) passes through as is; every
+/// other stretch, from a character up to the next stable starter, goes through the full
+/// algorithm. Cutting there is exact: NFKC never reorders or composes across a stable
+/// starter. Runs of ASCII and of CJK characters are handed over whole, so plain text costs
+/// a byte comparison per byte here.
+#[inline(always)]
+pub fn scan<'a>(s: &'a str, nfkc: bool, mut f: impl FnMut(Unit<'a>)) {
+    let b = s.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        let x = b[i];
+        let len = utf8_len(x);
+        if x < 0x80 {
+            let mut k = i + 1;
+            while k < n && b[k] < 0x80 {
+                k += 1;
+            }
+            if nfkc && k < n && !stable_at(s, k) {
+                k -= 1; // the last ASCII character may combine with what follows
+            }
+            if k > i {
+                f(Unit::Ascii(&b[i..k]));
+                i = k;
+                continue;
+            }
+        } else if len == 3 && is_cjk3(b, i) {
+            let mut k = i + 3;
+            while k < n && utf8_len(b[k]) == 3 && is_cjk3(b, k) {
+                k += 3;
+            }
+            if nfkc && k < n && !stable_at(s, k) {
+                k -= 3;
+            }
+            if k > i {
+                f(Unit::Cjk(&b[i..k]));
+                i = k;
+                continue;
+            }
+        } else {
+            // SAFETY: `i` is a char boundary of the valid UTF-8 string `s`.
+            let c = unsafe { s.get_unchecked(i..) }.chars().next().unwrap();
+            if !nfkc || (is_stable_starter(c) && stable_at(s, i + len)) {
+                f(Unit::Other(c));
+                i += len;
+                continue;
+            }
+        }
+        // Slow stretch: from `i` up to the next stable starter.
+        let mut k = i + len;
+        while k < n && !stable_at(s, k) {
+            k += utf8_len(b[k]);
+        }
+        // SAFETY: `i` and `k` are char boundaries.
+        for c in unsafe { s.get_unchecked(i..k) }.nfkc() {
+            f(if c.is_ascii() {
+                let a = c as usize;
+                Unit::Ascii(&ASCII_BYTES[a..a + 1])
+            } else {
+                Unit::Other(c)
+            });
+        }
+        i = k;
+    }
+}
+
+/// Feeds the NFKC form of `s` to `f`, one `char` at a time (see [`scan`]).
+pub fn nfkc_chars(s: &str, mut f: impl FnMut(char)) {
+    scan(s, true, |u| match u {
+        Unit::Ascii(run) => run.iter().for_each(|&b| f(b as char)),
+        Unit::Cjk(run) => run
+            .chunks_exact(3)
+            .for_each(|b| f(char::from_u32(Unit::cjk_code_point(b)).unwrap())),
+        Unit::Other(c) => f(c),
+    });
 }
 
 /// Full case folding of one character (Python's `str.casefold`): the default lowercase
 /// mapping except for the characters listed in `casefold_table` (ß → ss, ς → σ, Cherokee, …).
-#[inline]
+#[inline(always)]
 pub fn casefold_char(c: char, mut f: impl FnMut(char)) {
     if c.is_ascii() {
         f(c.to_ascii_lowercase());
@@ -135,60 +248,145 @@ pub fn casefold_char(c: char, mut f: impl FnMut(char)) {
 }
 
 /// Feeds `s` after NFKC and case folding (each as `opts` asks) to `f`.
-#[inline]
 pub fn folded_chars(s: &str, opts: NormalizeOptions, mut f: impl FnMut(char)) {
-    match (opts.nfkc, opts.casefold) {
-        (true, true) => nfkc_chars(s, |c| casefold_char(c, &mut f)),
-        (true, false) => nfkc_chars(s, f),
-        (false, true) => s.chars().for_each(|c| casefold_char(c, &mut f)),
-        (false, false) => s.chars().for_each(f),
+    scan(s, opts.nfkc, |u| match u {
+        Unit::Ascii(run) => run.iter().for_each(|&b| {
+            f(if opts.casefold {
+                b.to_ascii_lowercase()
+            } else {
+                b
+            } as char)
+        }),
+        Unit::Cjk(run) => run
+            .chunks_exact(3)
+            .for_each(|b| f(char::from_u32(Unit::cjk_code_point(b)).unwrap())),
+        Unit::Other(c) if opts.casefold => casefold_char(c, &mut f),
+        Unit::Other(c) => f(c),
+    });
+}
+
+/// ASCII byte classes for the fast paths.
+pub(crate) const A_SPACE: u8 = 1;
+pub(crate) const A_PUNCT: u8 = 2;
+pub(crate) const A_UPPER: u8 = 4;
+pub(crate) const A_SENTENCE_END: u8 = 8;
+
+pub(crate) static ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') {
+            A_SPACE
+        } else if c.is_ascii_punctuation() {
+            if matches!(c, b'.' | b'!' | b'?') {
+                A_PUNCT | A_SENTENCE_END
+            } else {
+                A_PUNCT
+            }
+        } else if c.is_ascii_uppercase() {
+            A_UPPER
+        } else {
+            0
+        };
+        b += 1;
     }
+    t
+};
+
+#[inline(always)]
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut buf = [0u8; 4];
+    match c.len_utf8() {
+        1 => out.push(c as u8),
+        2 => out.extend_from_slice(&c.encode_utf8(&mut buf).as_bytes()[..2]),
+        3 => out.extend_from_slice(&c.encode_utf8(&mut buf).as_bytes()[..3]),
+        _ => out.extend_from_slice(&c.encode_utf8(&mut buf).as_bytes()[..4]),
+    }
+}
+
+/// Normalises a run of ASCII bytes onto `out`: one table lookup per byte, no capacity
+/// checks. `start` is where this string's output began (for trimming); `pending_space`
+/// carries a folded space across runs.
+#[inline(always)]
+fn ascii_run_into(
+    run: &[u8],
+    opts: NormalizeOptions,
+    out: &mut Vec<u8>,
+    start: usize,
+    pending_space: &mut bool,
+) {
+    // The output never exceeds the input plus one pending space.
+    out.reserve(run.len() + 1);
+    let base = out.len();
+    let mut w = 0usize;
+    let mut pending = *pending_space;
+    let dst = out.spare_capacity_mut();
+    for &b in run {
+        let cls = ASCII_CLASS[b as usize];
+        if cls != 0 {
+            if cls & A_SPACE != 0 && opts.fold_whitespace {
+                pending = base + w > start;
+                continue;
+            }
+            if cls & A_PUNCT != 0 && opts.strip_punct {
+                continue;
+            }
+        }
+        if pending {
+            dst[w].write(b' ');
+            w += 1;
+            pending = false;
+        }
+        let b = if cls & A_UPPER != 0 && opts.casefold {
+            b | 0x20
+        } else {
+            b
+        };
+        dst[w].write(b);
+        w += 1;
+    }
+    *pending_space = pending;
+    // SAFETY: the first `w` spare bytes were just written; `w <= run.len() + 1` was reserved.
+    unsafe { out.set_len(base + w) };
 }
 
 /// Appends the normalised form of `s` to `out` (UTF-8). Whitespace folding trims both ends
 /// and turns every run of Unicode whitespace into one ASCII space.
 pub fn normalize_into(s: &str, opts: NormalizeOptions, out: &mut Vec<u8>) {
     let start = out.len();
+    let mut pending_space = false;
     if s.is_ascii() {
-        // Same result as the general path: NFKC is the identity on ASCII and folding is
-        // `to_ascii_lowercase`.
-        out.reserve(s.len());
-        let mut pending_space = false;
-        for &b in s.as_bytes() {
-            if opts.strip_punct && b.is_ascii_punctuation() {
-                continue;
-            }
-            if opts.fold_whitespace && matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') {
-                pending_space = out.len() > start;
-                continue;
-            }
-            if pending_space {
-                out.push(b' ');
-                pending_space = false;
-            }
-            out.push(if opts.casefold {
-                b.to_ascii_lowercase()
-            } else {
-                b
-            });
-        }
+        // NFKC is the identity on ASCII and folding is `to_ascii_lowercase`.
+        ascii_run_into(s.as_bytes(), opts, out, start, &mut pending_space);
         return;
     }
-    let mut pending_space = false;
-    let mut buf = [0u8; 4];
-    folded_chars(s, opts, |c| {
+    out.reserve(s.len());
+    let other = |c: char, out: &mut Vec<u8>, pending_space: &mut bool| {
         if opts.strip_punct && is_punct(c) {
             return;
         }
         if opts.fold_whitespace && c.is_whitespace() {
-            pending_space = out.len() > start;
+            *pending_space = out.len() > start;
             return;
         }
-        if pending_space {
+        if *pending_space {
             out.push(b' ');
-            pending_space = false;
+            *pending_space = false;
         }
-        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        push_char(out, c);
+    };
+    scan(s, opts.nfkc, |u| match u {
+        Unit::Ascii(run) => ascii_run_into(run, opts, out, start, &mut pending_space),
+        Unit::Cjk(run) => {
+            if pending_space {
+                out.push(b' ');
+                pending_space = false;
+            }
+            out.extend_from_slice(run);
+        }
+        Unit::Other(c) if opts.casefold => casefold_char(c, |c| other(c, out, &mut pending_space)),
+        Unit::Other(c) => other(c, out, &mut pending_space),
     });
 }
 

@@ -18,7 +18,7 @@
 //!   token, then `h ^ field_salt(field)`.
 
 use crate::error::{Error, Result};
-use crate::normalize::{folded_chars, is_punct, NormalizeOptions};
+use crate::normalize::{casefold_char, is_punct, scan, Unit, ASCII_CLASS, A_SENTENCE_END, A_UPPER};
 
 use super::hash::fmix64;
 use super::rows::Rows;
@@ -65,19 +65,10 @@ impl ShingleOptions {
         }
         Ok(())
     }
-
-    fn norm(&self) -> NormalizeOptions {
-        NormalizeOptions {
-            nfkc: self.nfkc,
-            casefold: self.casefold,
-            strip_punct: false,
-            fold_whitespace: false,
-        }
-    }
 }
 
 /// Scripts shingled by characters: Han, Hangul (syllables and jamo), Hiragana, Katakana.
-#[inline]
+#[inline(always)]
 pub fn is_char_script(c: char) -> bool {
     matches!(c as u32,
         0x1100..=0x11FF | 0x2E80..=0x2FDF | 0x3005..=0x3007 | 0x3021..=0x3029 | 0x3038..=0x303B |
@@ -87,7 +78,7 @@ pub fn is_char_script(c: char) -> bool {
 }
 
 /// Sentence ends: shingles do not cross them.
-#[inline]
+#[inline(always)]
 pub fn is_sentence_end(c: char) -> bool {
     matches!(
         c,
@@ -131,7 +122,7 @@ struct Shingler<'e, E: FnMut(u64)> {
 }
 
 impl<E: FnMut(u64)> Shingler<'_, E> {
-    #[inline]
+    #[inline(always)]
     fn n(&self) -> usize {
         if self.kind == Kind::Cjk {
             self.opts.char_ngram
@@ -140,7 +131,7 @@ impl<E: FnMut(u64)> Shingler<'_, E> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn shingle(&mut self, tokens: usize) {
         let start = self.count - tokens;
         let mut h = K_SEED;
@@ -150,7 +141,7 @@ impl<E: FnMut(u64)> Shingler<'_, E> {
         (self.emit)(h ^ self.salt);
     }
 
-    #[inline]
+    #[inline(always)]
     fn push_token(&mut self, kind: Kind, t: u64) {
         if self.kind != kind {
             self.end_run();
@@ -164,14 +155,14 @@ impl<E: FnMut(u64)> Shingler<'_, E> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn end_word(&mut self) {
         if let Some(h) = self.word.take() {
             self.push_token(Kind::Word, h);
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn end_run(&mut self) {
         if self.count > 0 && self.count < self.n() {
             self.shingle(self.count);
@@ -180,7 +171,7 @@ impl<E: FnMut(u64)> Shingler<'_, E> {
         self.kind = Kind::None;
     }
 
-    #[inline]
+    #[inline(always)]
     fn feed(&mut self, c: char) {
         if is_sentence_end(c) {
             self.end_word();
@@ -198,9 +189,41 @@ impl<E: FnMut(u64)> Shingler<'_, E> {
         }
     }
 
+    #[inline(always)]
+    fn ascii(&mut self, b: u8) {
+        // Same decisions as `feed` on ASCII: no sentence end outside . ! ?, no char-script
+        // letters, and folding is lowercasing.
+        let cls = ASCII_CLASS[b as usize];
+        if cls == 0 || cls == A_UPPER {
+            let c = if cls == A_UPPER && self.opts.casefold {
+                b | 0x20
+            } else {
+                b
+            };
+            let h = self.word.unwrap_or(FNV_OFFSET);
+            self.word = Some((h ^ c as u64).wrapping_mul(FNV_PRIME));
+        } else {
+            self.end_word();
+            if cls & A_SENTENCE_END != 0 {
+                self.end_run();
+            }
+        }
+    }
+
     fn message(&mut self, text: &str) {
-        let norm = self.opts.norm();
-        folded_chars(text, norm, |c| self.feed(c));
+        let (nfkc, casefold) = (self.opts.nfkc, self.opts.casefold);
+        scan(text, nfkc, |u| match u {
+            Unit::Ascii(run) => run.iter().for_each(|&b| self.ascii(b)),
+            Unit::Cjk(run) => {
+                self.end_word();
+                for b in run.chunks_exact(3) {
+                    let cp = Unit::cjk_code_point(b) as u64;
+                    self.push_token(Kind::Cjk, (cp | 1 << 40).wrapping_mul(K_CJK));
+                }
+            }
+            Unit::Other(c) if casefold => casefold_char(c, |c| self.feed(c)),
+            Unit::Other(c) => self.feed(c),
+        });
         self.end_word();
         self.end_run();
     }
