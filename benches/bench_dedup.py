@@ -113,8 +113,14 @@ def scale(base: pa.Table, rows: int, planted: float, seed: int = 0):
         lang = langs[rng.randrange(len(langs))]
         idx = by_lang[lang]
         a, b, c = (pairs[idx[rng.randrange(len(idx))]] for _ in range(3))
-        row = {"id": f"r{i}", "prompt": a["prompt"], "chosen": b["chosen"], "rejected": c["rejected"],
-               "language": lang, "source": "bench"}
+        row = {
+            "id": f"r{i}",
+            "prompt": a["prompt"],
+            "chosen": b["chosen"],
+            "rejected": c["rejected"],
+            "language": lang,
+            "source": "bench",
+        }
         field = rng.choice(FIELDS)
         row[field] = light_edit(row[field], rng)
         out.append(row)
@@ -131,10 +137,14 @@ def scale(base: pa.Table, rows: int, planted: float, seed: int = 0):
     order = list(range(rows))
     rng.shuffle(order)
     out = [out[i] for i in order]
-    schema = pa.schema([("id", pa.string()), *[(f, pa.list_(pa.struct([("role", pa.string()),
-                                                                        ("content", pa.string())])))
-                                               for f in FIELDS],
-                        ("language", pa.string()), ("source", pa.string())])
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            *[(f, pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))) for f in FIELDS],
+            ("language", pa.string()),
+            ("source", pa.string()),
+        ]
+    )
     table = pa.Table.from_pylist(out, schema=schema)
     return table, np.asarray(group)[order], np.asarray(variant)[order]
 
@@ -159,7 +169,9 @@ def python_exact(texts: list[str]) -> np.ndarray:
     keep = np.zeros(len(texts), dtype=bool)
     for i, s in enumerate(texts):
         norm = "\x1e".join(
-            "\x1f".join(" ".join(unicodedata.normalize("NFKC", m).casefold().split()) for m in field.split("\x1f"))
+            "\x1f".join(
+                " ".join(unicodedata.normalize("NFKC", m).casefold().split()) for m in field.split("\x1f")
+            )
             for field in s.split("\x1e")
         )
         h = hashlib.blake2b(norm.encode("utf-8"), digest_size=16).digest()
@@ -185,7 +197,9 @@ def polars_exact(df) -> np.ndarray:
     return df.select(norm.is_first_distinct()).to_series().to_numpy()
 
 
-_TOKEN = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]|[^\W_]+")
+_TOKEN = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]|[^\W_]+"
+)
 
 
 def py_shingles(text: str) -> list[str]:
@@ -237,8 +251,9 @@ def rensa_core(hashes: np.ndarray, offsets: np.ndarray, threshold: float, num_pe
     return rensa.RMinHashLSH(threshold, num_perm, bands).query_duplicate_flags_matrix_one_shot(mat)
 
 
-def true_jaccard_of_removed(table: pa.Table, kind, reference, threshold: float, sample: int = 20000,
-                            seed: int = 0) -> dict:
+def true_jaccard_of_removed(
+    table: pa.Table, kind, reference, threshold: float, sample: int = 20000, seed: int = 0
+) -> dict:
     """Exact Jaccard of the shingle sets of removed near-duplicates and their keepers. Resampling
     a few thousand real pairs makes genuine near-duplicates by chance (e.g. two rows sharing a
     long chosen response while prompt and rejected are short), so the planted groups alone
@@ -250,12 +265,24 @@ def true_jaccard_of_removed(table: pa.Table, kind, reference, threshold: float, 
     rows = np.unique(np.concatenate([idx, reference[idx]]))
     pos = {int(r): i for i, r in enumerate(rows)}
     h, o = _core.dedup.shingle_hashes(table_fields(table.take(pa.array(rows)), DedupConfig()))
-    sets = [set(h[o[i]:o[i + 1]].tolist()) for i in range(len(rows))]
-    js = np.array([len(a & b) / len(a | b) for a, b in
-                   ((sets[pos[int(i)]], sets[pos[int(reference[i])]]) for i in idx)]) if len(idx) else np.ones(1)
-    return {"sampled": int(len(idx)), "median": float(np.median(js)), "mean": float(js.mean()),
-            f"share_ge_t_minus_0.1": float((js >= threshold - 0.1).mean()),
-            "share_ge_t": float((js >= threshold).mean())}
+    sets = [set(h[o[i] : o[i + 1]].tolist()) for i in range(len(rows))]
+    js = (
+        np.array(
+            [
+                len(a & b) / len(a | b)
+                for a, b in ((sets[pos[int(i)]], sets[pos[int(reference[i])]]) for i in idx)
+            ]
+        )
+        if len(idx)
+        else np.ones(1)
+    )
+    return {
+        "sampled": int(len(idx)),
+        "median": float(np.median(js)),
+        "mean": float(js.mean()),
+        "share_ge_t_minus_0.1": float((js >= threshold - 0.1).mean()),
+        "share_ge_t": float((js >= threshold).mean()),
+    }
 
 
 # --- recall on the planted set, same shingles for everyone ----------------------------
@@ -286,21 +313,22 @@ def clusters_to_outcome(n: int, edges) -> tuple[np.ndarray, np.ndarray]:
     return kind, np.where(kind == 2, roots, -1)
 
 
-def recall_comparison(table: pa.Table, group, variant, threshold: float, num_perm: int, bands: int,
-                      rows: int) -> dict:
-    from datasketch import MinHash, MinHashLSH
-
+def recall_comparison(
+    table: pa.Table, group, variant, threshold: float, num_perm: int, bands: int, rows: int
+) -> dict:
     import rensa
+    from datasketch import MinHash, MinHashLSH
 
     fields = table_fields(table, DedupConfig())
     hashes, offsets = _core.dedup.shingle_hashes(fields)
     n = table.num_rows
-    lists = [hashes[offsets[i]:offsets[i + 1]] for i in range(n)]
+    lists = [hashes[offsets[i] : offsets[i + 1]] for i in range(n)]
     need = threshold - 1e-9
     out = {}
 
-    kind, ref, sim, _, _ = _core.dedup.near_from_hashes(hashes, offsets, threshold=threshold, num_perm=num_perm,
-                                                        bands=bands, rows=rows)
+    kind, ref, sim, _, _ = _core.dedup.near_from_hashes(
+        hashes, offsets, threshold=threshold, num_perm=num_perm, bands=bands, rows=rows
+    )
     out["xlrm"] = score(kind, ref, group, variant)
 
     token_bytes = [[int(h).to_bytes(8, "little") for h in x] for x in lists]
@@ -353,8 +381,12 @@ def machine() -> dict:
                 model = line.split(":", 1)[1].strip()
     except (OSError, subprocess.CalledProcessError):
         pass
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-            "load_avg_at_start": os.getloadavg()}
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_avg_at_start": os.getloadavg(),
+    }
 
 
 def _vm(key: str) -> int:
@@ -384,10 +416,20 @@ def memory_child(path: str, threshold: float, num_perm: int) -> None:
     peak_core = _vm("VmHWM")
     kept = table.filter(pa.array(res["kind"] == 0))
     peak_api = _vm("VmHWM")
-    print(json.dumps({"rows": table.num_rows, "arrow_bytes": text_bytes, "rss_after_read": rss_read,
-                      "peak_rss_core": peak_core, "peak_rss_with_kept_table": peak_api,
-                      "bands": res["bands"], "candidate_pairs": res["candidate_pairs"],
-                      "kept": kept.num_rows}))
+    print(
+        json.dumps(
+            {
+                "rows": table.num_rows,
+                "arrow_bytes": text_bytes,
+                "rss_after_read": rss_read,
+                "peak_rss_core": peak_core,
+                "peak_rss_with_kept_table": peak_api,
+                "bands": res["bands"],
+                "candidate_pairs": res["candidate_pairs"],
+                "kept": kept.num_rows,
+            }
+        )
+    )
 
 
 # --- main ------------------------------------------------------------------------------
@@ -416,31 +458,46 @@ def main() -> int:
 
     t, k = args.threshold, args.num_perm
     bands, rows_per_band = _core.dedup.lsh_params(t, k)
-    report: dict = {"machine": machine(), "command": " ".join([Path(sys.executable).name, *sys.argv]),
-                    "threshold": t, "num_perm": k, "bands": bands, "rows_per_band": rows_per_band}
+    report: dict = {
+        "machine": machine(),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "threshold": t,
+        "num_perm": k,
+        "bands": bands,
+        "rows_per_band": rows_per_band,
+    }
     print(f"machine: {report['machine']}")
 
     base = load_real()
     print(f"real pairs: {base.num_rows}")
 
     if "recall" not in args.skip:
-        from xlrm.dedup.planted import plant
         from xlrm.data.schema import pairs_to_table, table_to_pairs
+        from xlrm.dedup.planted import plant
 
         clean = dedup_table(base, DedupConfig(threshold=0.5)).kept  # drop natural near-duplicates first
         rows, group, variant = plant(table_to_pairs(clean), fraction=0.4, seed=1)
         rec = recall_comparison(pairs_to_table(rows), group, variant, t, k, bands, rows_per_band)
         report["recall"] = rec
-        print(f"\nrecall/precision on {len(rows)} real pairs with {int((variant >= 0).sum())} planted "
-              f"duplicates (same shingles for all, threshold {t}):")
+        print(
+            f"\nrecall/precision on {len(rows)} real pairs with {int((variant >= 0).sum())} planted "
+            f"duplicates (same shingles for all, threshold {t}):"
+        )
         for name, s in rec.items():
-            print(f"  {name:10s} recall {s['recall']:.4f}  precision {s['precision']:.4f}  "
-                  f"by variant {[round(v, 3) for v in s['recall_by_variant'].values()]}")
+            print(
+                f"  {name:10s} recall {s['recall']:.4f}  precision {s['precision']:.4f}  "
+                f"by variant {[round(v, 3) for v in s['recall_by_variant'].values()]}"
+            )
 
     t0 = time.perf_counter()
     table, group, variant = scale(base, args.rows, args.planted)
-    text_mb = sum(pc.sum(pc.binary_length(pc.struct_field(pc.list_flatten(table[f]), "content"))).as_py()
-                  for f in FIELDS) / 1e6
+    text_mb = (
+        sum(
+            pc.sum(pc.binary_length(pc.struct_field(pc.list_flatten(table[f]), "content"))).as_py()
+            for f in FIELDS
+        )
+        / 1e6
+    )
     print(f"\nscaled to {table.num_rows} pairs, {text_mb:.0f} MB of text ({time.perf_counter() - t0:.0f} s)")
     report["rows"], report["text_mb"] = table.num_rows, text_mb
     texts_arrow = row_texts(table)
@@ -462,16 +519,30 @@ def main() -> int:
         texts = texts_arrow.to_pylist()
         py, keep_py = timed(lambda: python_exact(texts), args.slow_repeats)
         del texts
-        report["exact"] = {"xlrm_s": x, "xlrm_dedup_table_s": x_api, "python_s": py, "polars_s": pol,
-                           "xlrm_removed": int(n - keep_x.sum()), "python_removed": int(n - keep_py.sum()),
-                           "polars_removed": int(n - keep_pl.sum())}
-        print(f"\nexact dedup with normalisation, {n} pairs (median of {args.repeats}; python {args.slow_repeats}):")
-        print(f"  xlrm    {x:8.2f} s  {n / x:12,.0f} rows/s  removed {n - keep_x.sum()}  (keep mask; "
-              f"dedup_table with kept/removed tables: {x_api:.2f} s)")
-        print(f"  polars  {pol:8.2f} s  {n / pol:12,.0f} rows/s  removed {n - keep_pl.sum()}  "
-              f"-> xlrm {pol / x:.1f}x faster")
-        print(f"  python  {py:8.2f} s  {n / py:12,.0f} rows/s  removed {n - keep_py.sum()}  "
-              f"-> xlrm {py / x:.1f}x faster")
+        report["exact"] = {
+            "xlrm_s": x,
+            "xlrm_dedup_table_s": x_api,
+            "python_s": py,
+            "polars_s": pol,
+            "xlrm_removed": int(n - keep_x.sum()),
+            "python_removed": int(n - keep_py.sum()),
+            "polars_removed": int(n - keep_pl.sum()),
+        }
+        print(
+            f"\nexact dedup with normalisation, {n} pairs (median of {args.repeats}; python {args.slow_repeats}):"
+        )
+        print(
+            f"  xlrm    {x:8.2f} s  {n / x:12,.0f} rows/s  removed {n - keep_x.sum()}  (keep mask; "
+            f"dedup_table with kept/removed tables: {x_api:.2f} s)"
+        )
+        print(
+            f"  polars  {pol:8.2f} s  {n / pol:12,.0f} rows/s  removed {n - keep_pl.sum()}  "
+            f"-> xlrm {pol / x:.1f}x faster"
+        )
+        print(
+            f"  python  {py:8.2f} s  {n / py:12,.0f} rows/s  removed {n - keep_py.sum()}  "
+            f"-> xlrm {py / x:.1f}x faster"
+        )
 
     if "near" not in args.skip:
         cfg = DedupConfig(exact=False)
@@ -485,28 +556,45 @@ def main() -> int:
         (rn, (flags, tok_s)) = timed(lambda: rensa_near(texts, t, k, bands), 1)
         del texts
         planted = variant >= 0
-        report["near"] = {"xlrm_s": x, "xlrm_recall": s["recall"], "xlrm_precision": s["precision"],
-                          "xlrm_true_jaccard": s["true_jaccard"],
-                          "datasketch_rows": len(sub), "datasketch_s_measured": ds,
-                          "datasketch_s_extrapolated": ds_full, "rensa_s": rn, "rensa_tokenize_s": tok_s,
-                          "rensa_flag_recall": float(flags[planted].mean())}
+        report["near"] = {
+            "xlrm_s": x,
+            "xlrm_recall": s["recall"],
+            "xlrm_precision": s["precision"],
+            "xlrm_true_jaccard": s["true_jaccard"],
+            "datasketch_rows": len(sub),
+            "datasketch_s_measured": ds,
+            "datasketch_s_extrapolated": ds_full,
+            "rensa_s": rn,
+            "rensa_tokenize_s": tok_s,
+            "rensa_flag_recall": float(flags[planted].mean()),
+        }
         print(f"\nnear-dup MinHash-LSH, {n} pairs, {k} perms, threshold {t}:")
         tj = s["true_jaccard"]
-        print(f"  xlrm        {x:8.2f} s  {n / x:12,.0f} rows/s  planted recall {s['recall']:.4f}; removed rows "
-              f"from their own group {s['precision']:.4f}; exact Jaccard with the keeper ≥ {t - 0.1:.1f}: "
-              f"{tj['share_ge_t_minus_0.1']:.4f} (median {tj['median']:.3f}, {tj['sampled']} sampled)")
-        print(f"  datasketch  {ds_full:8.0f} s  {n / ds_full:12,.0f} rows/s  (measured on {len(sub)} rows: "
-              f"{ds:.1f} s, extrapolated per row) -> xlrm {ds_full / x:.0f}x faster")
-        print(f"  rensa       {rn:8.2f} s  {n / rn:12,.0f} rows/s  (of which Python tokenizing {tok_s:.1f} s; "
-              f"sketch+LSH {rn - tok_s:.1f} s) -> xlrm {rn / x:.1f}x faster, {(rn - tok_s) / x:.1f}x "
-              f"without its tokenizing; flagged {flags[planted].mean():.4f} of planted rows")
+        print(
+            f"  xlrm        {x:8.2f} s  {n / x:12,.0f} rows/s  planted recall {s['recall']:.4f}; removed rows "
+            f"from their own group {s['precision']:.4f}; exact Jaccard with the keeper ≥ {t - 0.1:.1f}: "
+            f"{tj['share_ge_t_minus_0.1']:.4f} (median {tj['median']:.3f}, {tj['sampled']} sampled)"
+        )
+        print(
+            f"  datasketch  {ds_full:8.0f} s  {n / ds_full:12,.0f} rows/s  (measured on {len(sub)} rows: "
+            f"{ds:.1f} s, extrapolated per row) -> xlrm {ds_full / x:.0f}x faster"
+        )
+        print(
+            f"  rensa       {rn:8.2f} s  {n / rn:12,.0f} rows/s  (of which Python tokenizing {tok_s:.1f} s; "
+            f"sketch+LSH {rn - tok_s:.1f} s) -> xlrm {rn / x:.1f}x faster, {(rn - tok_s) / x:.1f}x "
+            f"without its tokenizing; flagged {flags[planted].mean():.4f} of planted rows"
+        )
 
     if "core" not in args.skip:
         m = min(args.core_rows, n)
         sub = table.slice(0, m)
         hashes, offsets = _core.dedup.shingle_hashes(table_fields(sub, DedupConfig()))
-        xc, _ = timed(lambda: _core.dedup.near_from_hashes(hashes, offsets, threshold=t, num_perm=k,
-                                                         bands=bands, rows=rows_per_band), args.repeats)
+        xc, _ = timed(
+            lambda: _core.dedup.near_from_hashes(
+                hashes, offsets, threshold=t, num_perm=k, bands=bands, rows=rows_per_band
+            ),
+            args.repeats,
+        )
         rc, _ = timed(lambda: rensa_core(hashes, offsets, t, k, bands), args.repeats)
         report["core"] = {"rows": m, "shingles": int(len(hashes)), "xlrm_s": xc, "rensa_s": rc}
         print(f"\nsignatures + LSH from the same {len(hashes):,} shingle hashes of {m} pairs:")
@@ -518,18 +606,33 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "pairs.parquet")
             pq.write_table(table, path)
-            out = subprocess.run([sys.executable, __file__, "--memory-child", path, "--threshold", str(t),
-                                  "--num-perm", str(k)], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--memory-child",
+                    path,
+                    "--threshold",
+                    str(t),
+                    "--num-perm",
+                    str(k),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
         mem = json.loads(out.stdout.strip().splitlines()[-1])
         report["memory"] = mem
         mib = 1 << 20
         extra = mem["peak_rss_after_core"] - mem["rss_after_read"]
         bound = n * (8 * bands + 48) + mem["candidate_pairs"] * 0 + n * 4 * k * 0
-        print(f"\nmemory, fresh process, {mem['rows']} pairs: {mem['arrow_text_bytes'] / mib:.0f} MiB of Arrow "
-              f"buffers; RSS after reading {mem['rss_after_read'] / mib:.0f} MiB; peak after the Rust core "
-              f"{mem['peak_rss_after_core'] / mib:.0f} MiB (+{extra / mib:.0f} MiB; "
-              f"n·(8·bands + 48) = {bound / mib:.0f} MiB); peak after building the kept table "
-              f"{mem['peak_rss_after_kept_table'] / mib:.0f} MiB")
+        print(
+            f"\nmemory, fresh process, {mem['rows']} pairs: {mem['arrow_text_bytes'] / mib:.0f} MiB of Arrow "
+            f"buffers; RSS after reading {mem['rss_after_read'] / mib:.0f} MiB; peak after the Rust core "
+            f"{mem['peak_rss_after_core'] / mib:.0f} MiB (+{extra / mib:.0f} MiB; "
+            f"n·(8·bands + 48) = {bound / mib:.0f} MiB); peak after building the kept table "
+            f"{mem['peak_rss_after_kept_table'] / mib:.0f} MiB"
+        )
 
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=float) + "\n")
