@@ -146,6 +146,7 @@ pub enum Unit<'a> {
 /// The code point of the 3-byte UTF-8 sequence `b[0..3]`.
 #[inline(always)]
 pub fn code_point3(b: &[u8]) -> u32 {
+    let b: &[u8; 3] = b[..3].try_into().unwrap();
     ((b[0] as u32 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F)
 }
 

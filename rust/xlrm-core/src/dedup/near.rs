@@ -1,9 +1,11 @@
 //! Near-duplicate clustering: signatures → LSH candidates → verification by estimated
 //! Jaccard → union-find → one keeper per cluster.
 //!
-//! Memory: one signature per row (`4 × num_perm` bytes), one band's hash map at a time per
-//! thread (about 20 bytes per row), the candidate pairs (8 bytes each) and a few vectors of
-//! `n` entries: about `n × (4·num_perm + 16) + threads × 20·n` bytes besides the text.
+//! Memory: one signature per row (`4 × num_perm` bytes) and its band keys (`8 × bands`),
+//! one hash map per thread (at most 40 bytes per row), the candidate pairs (16 bytes each
+//! while collected) and a few vectors of `n` entries: at most
+//! `n × (4·num_perm + 8·bands + 40·threads + 32) + 16 × candidate pairs` bytes besides the
+//! text, which is only borrowed.
 
 use std::collections::hash_map::Entry;
 
@@ -73,27 +75,42 @@ pub fn near_duplicates<S: SigSource>(
         return NearResult::default();
     }
 
-    // Every signature, once.
+    // Every signature, once, and its band keys while it is still in cache.
+    let bands = p.bands;
     let mut sigs = vec![0u32; n * k];
+    let mut keys = vec![0u64; n * bands];
     let mut nonempty = vec![false; n];
     sigs.par_chunks_mut(k)
+        .zip(keys.par_chunks_mut(bands))
         .zip(nonempty.par_iter_mut())
         .enumerate()
-        .for_each(|(i, (sig, ne))| *ne = src.sketch(i, m, sig));
+        .for_each(|(i, ((sig, kc), ne))| {
+            *ne = src.sketch(i, m, sig);
+            if *ne {
+                for (b, key) in kc.iter_mut().enumerate() {
+                    *key = band_key(sig, b, p);
+                }
+            }
+        });
     let sig_of = |i: u32| &sigs[i as usize * k..(i as usize + 1) * k];
 
     // Candidates: within each band, every row is paired with the first row of its bucket.
-    let mut edges: Vec<(u32, u32)> = (0..p.bands)
+    // One hash map per worker, cleared between its bands (fresh maps would fault in new pages).
+    let workers = rayon::current_num_threads().clamp(1, bands);
+    let mut edges: Vec<(u32, u32)> = (0..workers)
         .into_par_iter()
-        .map(|b| {
+        .map(|w| {
             let mut first: PrehashedMap<u64, u32> =
                 PrehashedMap::with_capacity_and_hasher(n, PrehashedState);
             let mut out = Vec::new();
-            for i in (0..n as u32).filter(|&i| nonempty[i as usize]) {
-                match first.entry(band_key(sig_of(i), b, p)) {
-                    Entry::Occupied(e) => out.push((*e.get(), i)),
-                    Entry::Vacant(e) => {
-                        e.insert(i);
+            for b in (w..bands).step_by(workers) {
+                first.clear();
+                for i in (0..n as u32).filter(|&i| nonempty[i as usize]) {
+                    match first.entry(keys[i as usize * bands + b]) {
+                        Entry::Occupied(e) => out.push((*e.get(), i)),
+                        Entry::Vacant(e) => {
+                            e.insert(i);
+                        }
                     }
                 }
             }
@@ -101,6 +118,7 @@ pub fn near_duplicates<S: SigSource>(
         })
         .flatten()
         .collect();
+    drop(keys);
     edges.par_sort_unstable();
     edges.dedup();
     let candidate_pairs = edges.len();

@@ -231,6 +231,7 @@ struct Shingler<'e, E: FnMut(u64)> {
     kind: Kind,
     window: [u64; MAX_NGRAM],
     count: usize,
+    rolling: u64,
 }
 
 impl<E: FnMut(u64)> Shingler<'_, E> {
@@ -243,27 +244,24 @@ impl<E: FnMut(u64)> Shingler<'_, E> {
         }
     }
 
-    #[inline(always)]
-    fn shingle(&mut self, tokens: usize) {
-        let start = self.count - tokens;
-        let mut h = 0u64;
-        for i in start..self.count {
-            h = h.rotate_left(23) ^ self.window[i % MAX_NGRAM];
-        }
-        (self.emit)(h ^ self.salt);
-    }
-
+    /// Adds a token; emits the shingle of the last n tokens once there are n. The window hash
+    /// is kept rolling: h(t1..tn) = rotl(h(t0..t(n-1)), 23) ^ tn ^ rotl(t0, 23·n).
     #[inline(always)]
     fn push_token(&mut self, kind: Kind, t: u64) {
         if self.kind != kind {
             self.end_run();
             self.kind = kind;
         }
+        let n = self.n();
+        self.rolling = self.rolling.rotate_left(23) ^ t;
+        if self.count >= n {
+            let old = self.window[(self.count - n) % MAX_NGRAM];
+            self.rolling ^= old.rotate_left((23 * n as u32) % 64);
+        }
         self.window[self.count % MAX_NGRAM] = t;
         self.count += 1;
-        let n = self.n();
         if self.count >= n {
-            self.shingle(n);
+            (self.emit)(self.rolling ^ self.salt);
         }
     }
 
@@ -277,9 +275,11 @@ impl<E: FnMut(u64)> Shingler<'_, E> {
     #[inline(always)]
     fn end_run(&mut self) {
         if self.count > 0 && self.count < self.n() {
-            self.shingle(self.count);
+            // fewer tokens than n: the rolling hash is the hash of the whole run
+            (self.emit)(self.rolling ^ self.salt);
         }
         self.count = 0;
+        self.rolling = 0;
         self.kind = Kind::None;
     }
 
@@ -368,6 +368,7 @@ pub fn row_shingles(rows: &Rows<'_>, row: usize, opts: &ShingleOptions, mut emit
             kind: Kind::None,
             window: [0; MAX_NGRAM],
             count: 0,
+            rolling: 0,
         };
         for m in field.messages(row) {
             s.message(m);
@@ -387,6 +388,7 @@ pub fn text_shingles(text: &str, field: usize, opts: &ShingleOptions) -> Vec<u64
         kind: Kind::None,
         window: [0; MAX_NGRAM],
         count: 0,
+        rolling: 0,
     };
     s.message(text);
     out.sort_unstable();
