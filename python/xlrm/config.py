@@ -53,84 +53,89 @@ def _describe(tp) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def _coerce(value: Any, tp, where: str) -> Any:
-    """Check ``value`` against the annotation ``tp``; convert the few safe cases."""
+def _coerce(value: Any, tp, file: str, key: str) -> Any:
+    """Check ``value`` against the annotation ``tp``; convert the few safe cases.
+    Errors read ``<file>: key '<dotted.key[0]>': expected ..., got ...``."""
     origin = get_origin(tp)
+
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(f"{file}: key '{key}': expected {expected}, got {value!r}")
+
     if tp is Any:
         return value
     if origin in (typing.Union, types.UnionType):
-        errors = []
         for arg in get_args(tp):
             try:
-                return _coerce(value, arg, where)
+                return _coerce(value, arg, file, key)
             except ConfigError as e:
-                errors.append(e)
-        raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+                if dataclasses.is_dataclass(arg) and isinstance(value, dict):
+                    raise e  # the mapping was meant for the dataclass: report the inner error
+        raise fail(_describe(tp))
     if tp is type(None):
         if value is None:
             return None
-        raise ConfigError(f"{where}: expected null, got {value!r}")
+        raise fail("null")
     if origin is Literal:
         if value in get_args(tp):
             return value
-        raise ConfigError(f"{where}: expected one of {_describe(tp)}, got {value!r}")
+        raise fail(f"one of {_describe(tp)}")
     if origin in (list, tuple):
         if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+            raise fail(_describe(tp))
         (item_tp, *_) = get_args(tp) or (Any,)
-        return [_coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
+        return [_coerce(v, item_tp, file, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict or tp is dict:
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+            raise fail("a mapping")
         return dict(value)
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping of {tp.__name__} fields, got {value!r}")
-        return from_dict(tp, value, where)
+            raise fail(f"a mapping of {tp.__name__} fields")
+        return from_dict(tp, value, file, prefix=f"{key}.")
     if tp is bool:
         if isinstance(value, bool):
             return value
-        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        raise fail("true or false")
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        raise fail("an integer")
     if tp is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        raise ConfigError(f"{where}: expected a number, got {value!r}")
+        raise fail("a number")
     if tp is str:
         if isinstance(value, str):
             return value
-        raise ConfigError(f"{where}: expected a string, got {value!r}")
+        raise fail("a string")
     if isinstance(tp, type) and isinstance(value, tp):
         return value
-    raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+    raise fail(_describe(tp))
 
 
-def from_dict(cls: type[T], data: dict, where: str = "config") -> T:
+def from_dict(cls: type[T], data: dict, where: str = "config", prefix: str = "") -> T:
     """Build a config dataclass from a mapping; unknown keys and wrong types are errors."""
     hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r} for {cls.__name__} "
+            f"{where}: unknown key '{prefix}{unknown[0]}' for {cls.__name__} "
             f"(valid keys: {', '.join(sorted(fields))})"
         )
-    kwargs = {k: _coerce(v, hints[k], f"{where}: key '{k}'") for k, v in data.items()}
+    kwargs = {k: _coerce(v, hints[k], where, f"{prefix}{k}") for k, v in data.items()}
     try:
         obj = cls(**kwargs)
     except TypeError as e:  # a required field left out
-        raise ConfigError(f"{where}: {e}") from None
+        raise ConfigError(f"{where}: {prefix or cls.__name__}: {e}") from None
     validate = getattr(obj, "validate", None)
     if validate is not None:
         try:
             validate()
         except ValueError as e:
-            raise ConfigError(f"{where}: {e}") from None
+            raise ConfigError(f"{where}: {prefix.rstrip('.') or cls.__name__}: {e}") from None
     return obj
 
 
