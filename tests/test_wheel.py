@@ -27,7 +27,7 @@ def test_wheel_is_abi3_and_complete(wheel):
     assert "-abi3-" in wheel.name and "cp310" in wheel.name
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("xlrm/_core") and n.endswith((".so", ".pyd")) for n in names)
-    for needed in ("xlrm/__init__.py", "xlrm/py.typed", "xlrm/_core.pyi", "xlrm/cli.py"):
+    for needed in ("xlrm/__init__.py", "xlrm/py.typed", "xlrm/_core.pyi", "xlrm/cli.py", "xlrm/configs/demo.yaml"):
         assert needed in names, needed
     meta = next(n for n in names if n.endswith("METADATA"))
     assert "Requires-Python: >=3.10" in zipfile.ZipFile(wheel).read(meta).decode()

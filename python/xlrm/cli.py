@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     "analyze": (None, "Hidden-state analysis: spectra, collapse, norms, similarity to the base model"),
     "align": (None, "Label multilingual preference data with the RMs, train DPO policies, judge win rates"),
     "report": (None, "Tables and plots of a run, as Markdown and HTML"),
-    "pipeline": (None, "Run every stage from one YAML config (no config: the built-in CPU demo)"),
+    "pipeline": ("xlrm.pipeline", "Run every stage from one YAML config (no config: the built-in CPU demo)"),
 }
 
 
