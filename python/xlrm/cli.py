@@ -16,7 +16,7 @@ import sys
 COMMANDS: dict[str, tuple[str | None, str]] = {
     "data": ("xlrm.data.stage", "Ingest preference data into the xlrm schema: adapt, validate, tag languages"),
     "dedup": (None, "Exact and near-duplicate removal and eval decontamination (Rust)"),
-    "translate": (None, "Translate English preference data into target languages (cached, checked)"),
+    "translate": ("xlrm.translate.stage", "Translate English preference data into target languages (cached, checked)"),
     "train-rm": (None, "Train Bradley-Terry reward models, one per training language"),
     "eval-rm": (None, "Score reward models on Multilingual RewardBench: per language, category, transfer matrix"),
     "analyze": (None, "Hidden-state analysis: spectra, collapse, norms, similarity to the base model"),
