@@ -34,8 +34,10 @@ def test_help_lists_every_stage_without_heavy_imports():
 
 
 def test_import_xlrm_is_light():
-    out = _run("import sys, xlrm, xlrm.data, xlrm.config; "
-               "print([m for m in ('torch','transformers','trl') if m in sys.modules])")
+    out = _run(
+        "import sys, xlrm, xlrm.data, xlrm.config; "
+        "print([m for m in ('torch','transformers','trl') if m in sys.modules])"
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
@@ -55,6 +57,11 @@ def test_unknown_command(capsys):
 
 def test_console_script_help_is_fast():
     # through the real entry point, as a user runs it
-    out = subprocess.run([sys.executable, "-m", "xlrm.cli", "--version"], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(ROOT / "python"), "PATH": "/usr/bin:/bin"}, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "xlrm.cli", "--version"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT / "python"), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
     assert out.returncode == 0 and out.stdout.startswith("xlrm ")

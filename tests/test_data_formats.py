@@ -44,19 +44,37 @@ def test_hh_transcripts_split_shared_turns():
 
 def test_sharegpt_objects_and_strings():
     conv = [{"from": "human", "value": "你好"}]
-    fmt, pairs, _ = convert([
-        {"conversations": conv, "chosen": {"from": "gpt", "value": "你好！"}, "rejected": {"from": "gpt", "value": "滚"}},
-        {"conversations": conv, "chosen": "好的", "rejected": "不"},
-    ])
+    fmt, pairs, _ = convert(
+        [
+            {
+                "conversations": conv,
+                "chosen": {"from": "gpt", "value": "你好！"},
+                "rejected": {"from": "gpt", "value": "滚"},
+            },
+            {"conversations": conv, "chosen": "好的", "rejected": "不"},
+        ]
+    )
     assert fmt == "sharegpt" and len(pairs) == 2
     assert pairs[1]["chosen"] == [{"role": "assistant", "content": "好的"}]
-    _, _, problems = convert([{"conversations": [{"from": "alien", "value": "x"}], "chosen": "a", "rejected": "b"}])
+    _, _, problems = convert(
+        [{"conversations": [{"from": "alien", "value": "x"}], "chosen": "a", "rejected": "b"}]
+    )
     assert (problems[0].reason, problems[0].field) == ("wrong_role", "conversations[0]")
 
 
 def test_rewardbench_maps_subset_and_language():
-    fmt, pairs, _ = convert([{"id": 7, "prompt": "q", "chosen": "a", "rejected": "b", "subset": "math-prm",
-                              "language": "kor_Hang"}])
+    fmt, pairs, _ = convert(
+        [
+            {
+                "id": 7,
+                "prompt": "q",
+                "chosen": "a",
+                "rejected": "b",
+                "subset": "math-prm",
+                "language": "kor_Hang",
+            }
+        ]
+    )
     assert fmt == "rewardbench"
     assert (pairs[0]["category"], pairs[0]["language"], pairs[0]["id"]) == ("reasoning", "ko", "7")
 
@@ -81,11 +99,13 @@ def test_scored_best_vs_worst_ties_and_margin():
 
 
 def test_pairwise_labels():
-    fmt, pairs, problems = convert([
-        {"instruction": "i", "response1": "A", "response2": "B", "label": 2, "_group": "length bias"},
-        {"prompt": "p", "response_0": "A", "response_1": "B", "better_response_id": 0},
-        {"instruction": "i", "response1": "A", "response2": "B", "label": 3},
-    ])
+    fmt, pairs, problems = convert(
+        [
+            {"instruction": "i", "response1": "A", "response2": "B", "label": 2, "_group": "length bias"},
+            {"prompt": "p", "response_0": "A", "response_1": "B", "better_response_id": 0},
+            {"instruction": "i", "response1": "A", "response2": "B", "label": 3},
+        ]
+    )
     assert fmt == "pairwise"
     assert pairs[0]["chosen"][0]["content"] == "B" and pairs[0]["subset"] == "length bias"
     assert pairs[1]["chosen"][0]["content"] == "A"

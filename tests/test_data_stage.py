@@ -21,8 +21,11 @@ def run(tmp_path, sources, **kw):
 
 # --- real data ---------------------------------------------------------------
 
+
 def test_hh_rlhf(shared_data, tmp_path):
-    m, t = run(tmp_path, [{"path": str(shared_data / "hh-rlhf/harmless-base-test.jsonl.gz"), "language": "en"}])
+    m, t = run(
+        tmp_path, [{"path": str(shared_data / "hh-rlhf/harmless-base-test.jsonl.gz"), "language": "en"}]
+    )
     c = m["counts"]
     assert c["rows_in"] == 2312
     assert c["pairs_out"] + c["dropped"] == 2312
@@ -48,8 +51,17 @@ def test_medicalgpt_string_responses(shared_data, tmp_path):
 
 
 def test_ko_rm_judge_scored_pairs(shared_data, tmp_path):
-    m, t = run(tmp_path, [{"path": str(shared_data / "ko-rm-judge/*.jsonl"), "name": "ko-rm-judge",
-                           "language": "ko", "min_margin": 0.5}])
+    m, t = run(
+        tmp_path,
+        [
+            {
+                "path": str(shared_data / "ko-rm-judge/*.jsonl"),
+                "name": "ko-rm-judge",
+                "language": "ko",
+                "min_margin": 0.5,
+            }
+        ],
+    )
     c = m["counts"]
     assert c["rows_in"] == 7181
     assert c["per_source"]["ko-rm-judge"]["format"] == "scored"
@@ -64,6 +76,7 @@ def test_offsetbias_groups(shared_data, tmp_path):
 
 
 # --- bad input -----------------------------------------------------------------
+
 
 def write_jsonl(path, lines):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -107,8 +120,12 @@ def test_validation_reasons(tmp_path):
     m, t = run(tmp_path, [{"path": str(f), "language": "en"}])
     assert t.num_rows == 1
     assert m["counts"]["dropped_by_reason"] == {
-        "identical_responses": 1, "empty_turn": 1, "wrong_role": 1, "non_string_content": 1,
-        "invalid_unicode": 1, "undecodable_bytes": 1,
+        "identical_responses": 1,
+        "empty_turn": 1,
+        "wrong_role": 1,
+        "non_string_content": 1,
+        "invalid_unicode": 1,
+        "undecodable_bytes": 1,
     }
 
 
@@ -142,6 +159,7 @@ def test_offline_hub_source_says_how_to_use_a_local_copy(tmp_path, monkeypatch):
 
 # --- manifest behaviour ------------------------------------------------------
 
+
 def test_rerun_is_skipped_and_changes_rerun(tmp_path):
     f = write_jsonl(tmp_path / "d.jsonl", [GOOD])
     m1, _ = run(tmp_path, [{"path": str(f), "language": "en"}])
@@ -160,6 +178,8 @@ def test_gzip_jsonl_and_parquet_round_trip(tmp_path):
     run(tmp_path, [{"path": str(gz), "language": "en"}])
     # our own output is a valid input (native format)
     out2 = tmp_path / "again"
-    cfg = from_dict(DataConfig, {"sources": [{"path": str(tmp_path / "out/pairs.parquet")}], "out": str(out2)})
+    cfg = from_dict(
+        DataConfig, {"sources": [{"path": str(tmp_path / "out/pairs.parquet")}], "out": str(out2)}
+    )
     m = run_data(cfg)
     assert m["counts"]["per_source"]["pairs"]["format"] == "xlrm" and m["counts"]["pairs_out"] == 1

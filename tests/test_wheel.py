@@ -17,8 +17,13 @@ def wheel(tmp_path_factory) -> Path:
     if shutil.which("cargo") is None:
         pytest.skip("no Rust toolchain to build the wheel")
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "maturin", "build", "--release", "-o", str(out)],
-                   cwd=ROOT, check=True, capture_output=True, timeout=1800)
+    subprocess.run(
+        [sys.executable, "-m", "maturin", "build", "--release", "-o", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=1800,
+    )
     (whl,) = out.glob("xlrm-*.whl")
     return whl
 
@@ -27,7 +32,13 @@ def test_wheel_is_abi3_and_complete(wheel):
     assert "-abi3-" in wheel.name and "cp310" in wheel.name
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("xlrm/_core") and n.endswith((".so", ".pyd")) for n in names)
-    for needed in ("xlrm/__init__.py", "xlrm/py.typed", "xlrm/_core.pyi", "xlrm/cli.py", "xlrm/configs/demo.yaml"):
+    for needed in (
+        "xlrm/__init__.py",
+        "xlrm/py.typed",
+        "xlrm/_core.pyi",
+        "xlrm/cli.py",
+        "xlrm/configs/demo.yaml",
+    ):
         assert needed in names, needed
     meta = next(n for n in names if n.endswith("METADATA"))
     assert "Requires-Python: >=3.10" in zipfile.ZipFile(wheel).read(meta).decode()
@@ -38,7 +49,9 @@ def test_wheel_installs_into_a_fresh_venv(wheel, tmp_path):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     py = venv / "bin" / "python"
     # numpy is the only package the extension itself needs at call time
-    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", str(wheel), "numpy"], check=True, timeout=600)
+    subprocess.run(
+        [py, "-m", "pip", "install", "-q", "--no-deps", str(wheel), "numpy"], check=True, timeout=600
+    )
     code = (
         "import numpy as np, xlrm._core as c\n"
         "print(c.__file__)\n"

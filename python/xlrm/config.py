@@ -30,7 +30,9 @@ def option(default: Any = _MISSING, help: str = "", **kw) -> Any:
         return dataclasses.field(default_factory=lambda: type(value)(value), metadata={"help": help}, **kw)
     if dataclasses.is_dataclass(default) and not isinstance(default, type):
         value = default
-        return dataclasses.field(default_factory=lambda: dataclasses.replace(value), metadata={"help": help}, **kw)
+        return dataclasses.field(
+            default_factory=lambda: dataclasses.replace(value), metadata={"help": help}, **kw
+        )
     return dataclasses.field(default=default, metadata={"help": help}, **kw)
 
 
@@ -158,8 +160,9 @@ def read_yaml(path: str | Path) -> dict:
     return data
 
 
-def load_config(cls: type[T], path: str | Path | None = None, *, section: str | None = None,
-                overrides: dict | None = None) -> T:
+def load_config(
+    cls: type[T], path: str | Path | None = None, *, section: str | None = None, overrides: dict | None = None
+) -> T:
     """YAML (or one ``section`` of a pipeline YAML) + dotted ``overrides`` → a validated config."""
     data: dict = {}
     where = cls.__name__
@@ -179,6 +182,7 @@ def load_config(cls: type[T], path: str | Path | None = None, *, section: str | 
 
 
 # --- argparse integration -------------------------------------------------
+
 
 def _flag_type(tp):
     """The argparse converter for a scalar annotation, or None if it has no flag."""
@@ -238,7 +242,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
     return {k[4:]: v for k, v in vars(args).items() if k.startswith("cfg:") and v is not None}
 
 
-def config_from_args(cls: type[T], args: argparse.Namespace, *, section: str | None = None,
-                     extra: dict | None = None) -> T:
+def config_from_args(
+    cls: type[T], args: argparse.Namespace, *, section: str | None = None, extra: dict | None = None
+) -> T:
     overrides = {**(extra or {}), **overrides_from_args(args)}
     return load_config(cls, getattr(args, "config", None), section=section, overrides=overrides)

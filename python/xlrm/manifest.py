@@ -71,8 +71,15 @@ def is_current(out_dir: str | Path, fp: str) -> bool:
     return bool(m and m.get("complete") and m.get("fingerprint") == fp)
 
 
-def run_stage(stage: str, out_dir: str | Path, *, config: dict, inputs: Iterable[dict],
-              work: Callable[[Path], StageResult], force: bool = False) -> dict:
+def run_stage(
+    stage: str,
+    out_dir: str | Path,
+    *,
+    config: dict,
+    inputs: Iterable[dict],
+    work: Callable[[Path], StageResult],
+    force: bool = False,
+) -> dict:
     """Run ``work(tmp_dir)`` unless ``out_dir`` already holds the same fingerprint.
 
     ``inputs`` lists what the stage read (``{"path": ..., "sha256": ...}`` or any
@@ -106,8 +113,9 @@ def run_stage(stage: str, out_dir: str | Path, *, config: dict, inputs: Iterable
             "wall_time_s": round(time.time() - started, 3),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n",
-                                    encoding="utf-8")
+        (tmp / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        )
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from xlrm.config import from_dict, read_yaml, option
+from xlrm.config import from_dict, option, read_yaml
 from xlrm.data.config import DataConfig
 from xlrm.errors import ConfigError
 
@@ -55,8 +55,10 @@ def run_pipeline(cfg: PipelineConfig, force: bool = False) -> list[dict]:
     cfg.data.force = cfg.data.force or force
     m = run_data(cfg.data)
     c = m["counts"]
-    print(f"[data] {c['pairs_out']} pairs ({c['dropped']} dropped) -> {cfg.data.out}"
-          + (" (unchanged, skipped)" if m.get("skipped") else ""))
+    print(
+        f"[data] {c['pairs_out']} pairs ({c['dropped']} dropped) -> {cfg.data.out}"
+        + (" (unchanged, skipped)" if m.get("skipped") else "")
+    )
     manifests.append(m)
     from xlrm.cli import COMMANDS
 

@@ -19,8 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("inputs", nargs="*", metavar="INPUT",
-                        help="files, folders or globs to ingest (added to the config's sources)")
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="INPUT",
+        help="files, folders or globs to ingest (added to the config's sources)",
+    )
     parser.add_argument("--config", help="YAML file (a DataConfig, or a pipeline config's `data:` section)")
     add_config_arguments(parser, DataConfig)
 
@@ -47,8 +51,10 @@ def run_data(cfg: DataConfig) -> dict:
         extra = {
             "outputs": {"pairs": "pairs.parquet", "dropped": "dropped.jsonl"},
             "histograms": {k: _histogram(res.table, k) for k in ("language", "source", "category")},
-            "language_tagging": {"method_counts": dict(res.language_method),
-                                 "detector": _detector_name() if res.language_method.get("detected") else None},
+            "language_tagging": {
+                "method_counts": dict(res.language_method),
+                "detector": _detector_name() if res.language_method.get("detected") else None,
+            },
             "input_files": res.inputs,
         }
         return StageResult(counts, extra)
@@ -87,7 +93,9 @@ def run(args) -> int:
     m = run_data(cfg)
     c = m["counts"]
     state = "unchanged, skipped" if m.get("skipped") else f"{m['wall_time_s']}s"
-    print(f"data: {c['rows_in']} rows in, {c['pairs_out']} pairs out, {c['dropped']} dropped ({state}) -> {cfg.out}")
+    print(
+        f"data: {c['rows_in']} rows in, {c['pairs_out']} pairs out, {c['dropped']} dropped ({state}) -> {cfg.out}"
+    )
     for reason, n in c["dropped_by_reason"].items():
         print(f"  dropped {n:6d}  {reason}")
     print("  languages: " + ", ".join(f"{k}={v}" for k, v in m["histograms"]["language"].items()))
