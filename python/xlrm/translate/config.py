@@ -42,12 +42,17 @@ class HFOptions:
     retry_temperature: float = option(0.7, help="sampling temperature for retries of failed pairs")
     seed: int = option(0, help="seed for sampled retries")
     trust_remote_code: bool = option(False, help="allow model code from the model's repository")
+    num_threads: int = option(
+        0, help="CPU threads for torch (0 = torch's default); 1 helps on busy shared CPUs"
+    )
 
     def validate(self) -> None:
         if self.num_beams < 1 or self.max_new_tokens < 1 or self.max_new_tokens_factor <= 0:
             raise ValueError("hf.num_beams, hf.max_new_tokens and hf.max_new_tokens_factor must be positive")
         if "{text}" not in self.prompt_template:
             raise ValueError("hf.prompt_template must contain {text}")
+        if self.num_threads < 0:
+            raise ValueError("hf.num_threads must be >= 0")
 
 
 @dataclass

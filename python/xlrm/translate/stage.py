@@ -226,7 +226,7 @@ def _work(
     backend = None
     current_model = None
     order = _language_order(cfg)
-    cache = TranslationCache(cache_path)
+    cache = None
     try:
         for lang in order:
             model_id = cfg.model_for(lang)
@@ -237,6 +237,8 @@ def _work(
                 langs = [x for x in order if cfg.model_for(x) == model_id]
                 backend = make_backend(cfg, model_id, langs)
                 current_model = model_id
+            if cache is None:  # opened once a backend loaded, so a bad model leaves no cache file
+                cache = TranslationCache(cache_path)
             models[lang] = model_id
             plans, plan_stats = planner.plan(pairs, backend)
             out_pairs, stats = translate_language(
@@ -258,7 +260,8 @@ def _work(
     finally:
         if backend is not None:
             backend.close()
-        cache.close()
+        if cache is not None:
+            cache.close()
 
     protected = dict(sorted(planner.protected.items()))
     counts = {

@@ -106,6 +106,10 @@ def load(model_id: str, kind: str, opts):
 
     config = load_config(model_id, opts.trust_remote_code)
     check_generative(model_id, config, kind)
+    if opts.num_threads:
+        import torch
+
+        torch.set_num_threads(opts.num_threads)
     device = pick_device(opts.device)
     dtype = pick_dtype(opts.dtype, device)
     try:
