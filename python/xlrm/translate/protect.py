@@ -2,7 +2,7 @@
 
 Two kinds of protection:
 
-* **blocks** (fenced code, display math ``$$…$$`` / ``\\[…\\]`` / ``\\begin{env}…\\end{env}``) cut a
+* **blocks** (fenced code, also mid-line and unclosed ones as LLM answers write them; display math ``$$…$$`` / ``\\[…\\]`` / ``\\begin{env}…\\end{env}``) cut a
   message into pieces; a block is never sent to the model, the text around it is translated
   on its own;
 * **inline spans** (inline code, URLs, e-mail addresses, inline math ``$…$`` / ``\\(…\\)``) stay in
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 KINDS = ("code_block", "math_block", "inline_code", "url", "email", "inline_math")
 
 _BLOCK = re.compile(
-    r"(?P<code_block>^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*(?P=fence)[`~]*[ \t]*$|\Z))"
+    r"(?P<code_block>(?P<fence>`{3,}|~{3,})[^\n`]*\n.*?(?:(?P=fence)[`~]*|\Z))"
     r"|(?P<math_block>\$\$.+?\$\$|\\\[.+?\\\]|\\begin\{(?P<env>[A-Za-z]+\*?)\}.*?\\end\{(?P=env)\})",
     re.DOTALL | re.MULTILINE,
 )
@@ -33,7 +33,7 @@ _URL_TAIL = ".,;:!?'\"”’)]}>"
 _INLINE = re.compile(
     r"(?P<inline_code>(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`))"
     r"|(?P<placeholder>\[\[\d+\]\])"
-    r"|(?P<url>\b(?:https?|ftp)://[^\s<>\"'`]+|\bwww\.[^\s<>\"'`]+\.[^\s<>\"'`]+)"
+    r"|(?P<url>(?:https?|ftp)://[^\s<>\"'`]+|\bwww\.[^\s<>\"'`]+\.[^\s<>\"'`]+)"
     r"|(?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b)"
     r"|(?P<inline_math>\\\(.+?\\\)|(?<![\\$\w])\$(?=[^\s$])[^$\n]*?[^\s$\\]\$(?![\w$]))"
 )

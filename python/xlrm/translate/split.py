@@ -207,8 +207,18 @@ def _strip_ph(text: str) -> str:
 
 
 def _merge_keeps(parts: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
-    out: list[tuple[bool, str]] = []
+    """Segments lose outer whitespace and those without letters are kept; adjacent keeps merge."""
+    tidy: list[tuple[bool, str]] = []
     for tr, piece in parts:
+        core = piece.strip()
+        if not tr or not has_letters(_strip_ph(core)):
+            tidy.append((False, piece))
+            continue
+        lead = piece[: len(piece) - len(piece.lstrip())]
+        trail = piece[len(piece.rstrip()) :]
+        tidy.extend(x for x in ((False, lead), (True, core), (False, trail)) if x[1])
+    out: list[tuple[bool, str]] = []
+    for tr, piece in tidy:
         if not tr and out and not out[-1][0]:
             out[-1] = (False, out[-1][1] + piece)
         else:
