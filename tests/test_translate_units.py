@@ -368,3 +368,17 @@ def test_translate_stage_imports_no_torch():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_no_source_language_rows_loads_no_model(tmp_path):
+    src = tmp_path / "p.jsonl"
+    src.write_text(json.dumps({**_pair("Hola."), "language": "es"}) + "\n")
+    cfg = from_dict(TranslateConfig, {"languages": ["ko", "it"], "progress": False})
+
+    def no_model(*args):
+        raise AssertionError("no model should load")
+
+    m = translate(src, tmp_path / "out", cfg, make_backend=no_model, detector=object())
+    assert m["counts"]["dropped"]["not_source_language"] == 1
+    assert pq.read_table(tmp_path / "out" / "it.parquet").num_rows == 0
+    assert m["counts"]["languages"]["ko"]["pairs_out"] == 0

@@ -181,7 +181,13 @@ def _work(
 
     from xlrm.data.schema import pairs_to_table
     from xlrm.translate.cache import TranslationCache
-    from xlrm.translate.translator import Planner, malformed_reason, stats_dict, translate_language
+    from xlrm.translate.translator import (
+        LanguageStats,
+        Planner,
+        malformed_reason,
+        stats_dict,
+        translate_language,
+    )
 
     dropped: Counter = Counter()
     examples = []
@@ -230,6 +236,12 @@ def _work(
     try:
         for lang in order:
             model_id = cfg.model_for(lang)
+            if not pairs:  # nothing to translate: no model to load
+                pq.write_table(pairs_to_table([]), tmp / f"{lang}.parquet")
+                models[lang] = model_id
+                per_lang[lang] = stats_dict(LanguageStats(), 0, 0, 0)
+                log.warning("%s: no %r pairs in the input; wrote an empty file", lang, cfg.source_language)
+                continue
             if model_id != current_model:
                 if backend is not None:
                     backend.close()

@@ -135,6 +135,7 @@ class OpenAICompatBackend(Backend):
                     ) from None
             except urllib.error.HTTPError as e:
                 detail = _read_error(e)
+                e.close()
                 if e.code == 429 or e.code >= 500:
                     last = f"HTTP {e.code} {detail}".strip()
                     retry_after = e.headers.get("Retry-After") if e.headers else None
