@@ -382,3 +382,30 @@ def test_no_source_language_rows_loads_no_model(tmp_path):
     assert m["counts"]["dropped"]["not_source_language"] == 1
     assert pq.read_table(tmp_path / "out" / "it.parquet").num_rows == 0
     assert m["counts"]["languages"]["ko"]["pairs_out"] == 0
+
+
+def test_language_codes_per_seq2seq_family():
+    from xlrm.translate.backends.hf_seq2seq import detect_family, language_token, source_lang_value
+
+    assert [language_token(f, "ko", {}) for f in ("nllb", "m2m100", "mbart50", "none")] == [
+        "kor_Hang",
+        "__ko__",
+        "ko_KR",
+        None,
+    ]
+    assert language_token("marian", "zh", {">>cmn_Hans<<": 7, ">>zho<<": 8}) == ">>cmn_Hans<<"
+    assert language_token("marian", "ko", {}) is None
+    assert [source_lang_value(f, "en") for f in ("nllb", "m2m100", "mbart50", "marian")] == [
+        "eng_Latn",
+        "en",
+        "en_XX",
+        None,
+    ]
+
+    class Cfg:
+        model_type = "m2m_100"
+
+    assert detect_family(Cfg(), {"eng_Latn": 1}) == "nllb" and detect_family(Cfg(), {"__en__": 1}) == "m2m100"
+    assert detect_family(Cfg(), {"en_XX": 1}) == "mbart50" and detect_family(Cfg(), {}) == "none"
+    with pytest.raises(ConfigError, match="mBART-50 has no code for Greek"):
+        language_token("mbart50", "el", {})

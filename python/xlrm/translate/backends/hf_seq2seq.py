@@ -46,6 +46,12 @@ def language_token(family: str, code: str, vocab: dict) -> str | None:
     return None
 
 
+def source_lang_value(family: str, code: str) -> str | None:
+    """What the family's tokenizer takes as ``src_lang`` (M2M100 wants the bare code, not ``__en__``)."""
+    lang = languages.get(code)
+    return {"nllb": lang.nllb, "m2m100": code, "mbart50": lang.mbart50}.get(family)
+
+
 class HFSeq2SeqBackend(Backend):
     name = "hf_seq2seq"
 
@@ -74,9 +80,9 @@ class HFSeq2SeqBackend(Backend):
                 f"language only, but it was given {langs}; set one model per language under `models:` "
                 "(e.g. Helsinki-NLP/opus-mt-en-es for es) or set hf.lang_codes"
             )
-        src_token = language_token(self.family, self.src, vocab) if self.family != "marian" else None
-        if src_token and hasattr(self.tokenizer, "src_lang"):
-            self.tokenizer.src_lang = src_token
+        src_value = source_lang_value(self.family, self.src)
+        if src_value and hasattr(self.tokenizer, "src_lang"):
+            self.tokenizer.src_lang = src_value  # the tokenizer then adds the source-language token
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         log.info("%s: %s language codes, segments up to %d tokens", model_id, self.family, self.segment_limit)
