@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -22,7 +21,7 @@ from xlrm.translate.backends.base import Backend, Batch, render_prompt
 from xlrm.translate.cache import Identity, TranslationCache
 from xlrm.translate.checks import LinguaDetector, MessageText, check_pair
 from xlrm.translate.config import TranslateConfig
-from xlrm.translate.stage import _remove_stale_tmp, read_pairs, translate
+from xlrm.translate.stage import read_pairs, translate
 from xlrm.translate.translator import Planner, translate_language
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -324,15 +323,6 @@ def test_reads_a_data_stage_folder(tmp_path):
     rows, inputs = read_pairs(tmp_path / "data")
     assert rows[0]["prompt"] == [{"role": "user", "content": "Hello there."}]
     assert inputs[0]["path"].endswith("pairs.parquet") and len(inputs[0]["sha256"]) == 64
-
-
-def test_stale_work_folders_of_dead_runs_are_removed(tmp_path):
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    (tmp_path / f"out.tmp-{dead.pid}").mkdir()
-    (tmp_path / f"out.tmp-{os.getppid()}").mkdir()  # alive: left alone
-    _remove_stale_tmp(tmp_path / "out")
-    assert [p.name for p in tmp_path.iterdir()] == [f"out.tmp-{os.getppid()}"]
 
 
 def test_stage_with_an_injected_backend_and_detector(tmp_path):

@@ -223,7 +223,12 @@ def add_config_arguments(parser: argparse.ArgumentParser, cls, prefix: str = "")
         if conv is None:
             continue
         help_text = f.metadata.get("help", "")
-        default = f.default if f.default is not _MISSING else None
+        if f.default is not _MISSING:
+            default = f.default
+        elif f.default_factory is not _MISSING:
+            default = f.default_factory()
+        else:
+            default = None
         help_text = f"{help_text} [{_describe(tp)}; default: {default!r}]"
         flag = "--" + name.replace("_", "-")
         kwargs: dict[str, Any] = {"dest": "cfg:" + name, "default": None, "help": help_text}

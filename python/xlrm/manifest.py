@@ -71,6 +71,23 @@ def is_current(out_dir: str | Path, fp: str) -> bool:
     return bool(m and m.get("complete") and m.get("fingerprint") == fp)
 
 
+def remove_stale_tmp(out: Path) -> None:
+    """Folders ``<out>.tmp-<pid>`` left by a killed run (their process is gone) are removed."""
+    for tmp in out.parent.glob(f"{out.name}.tmp-*"):
+        try:
+            pid = int(tmp.name.rsplit("-", 1)[1])
+        except ValueError:
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except PermissionError:  # a live process of another user: not ours to remove
+            continue
+
+
 def run_stage(
     stage: str,
     out_dir: str | Path,
@@ -94,6 +111,7 @@ def run_stage(
         manifest["skipped"] = True
         return manifest
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_tmp(out)
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)

@@ -15,8 +15,6 @@ import argparse
 import gzip
 import json
 import logging
-import os
-import shutil
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -119,24 +117,6 @@ def read_pairs(path: str | Path) -> tuple[list[dict], list[dict]]:
     return rows, inputs
 
 
-def _remove_stale_tmp(out: Path) -> None:
-    """Folders ``<out>.tmp-<pid>`` left by a killed run (their process is gone) are removed."""
-    for tmp in out.parent.glob(f"{out.name}.tmp-*"):
-        try:
-            pid = int(tmp.name.rsplit("-", 1)[1])
-        except ValueError:
-            continue
-        if pid == os.getpid():
-            continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            log.info("removing %s, left by an interrupted run", tmp)
-            shutil.rmtree(tmp, ignore_errors=True)
-        except PermissionError:
-            continue
-
-
 # --- the stage ----------------------------------------------------------------
 
 
@@ -166,7 +146,6 @@ def translate(
     cache_path = Path(cfg.cache) if cfg.cache else out.with_name(out.name + ".cache.sqlite")
     rows, inputs = read_pairs(input_path)
     config = {k: v for k, v in to_dict(cfg).items() if k not in _NOT_FINGERPRINTED}
-    _remove_stale_tmp(out)
 
     def work(tmp: Path) -> StageResult:
         return _work(tmp, rows, cfg, cache_path, make_backend, detector, on_batch)
