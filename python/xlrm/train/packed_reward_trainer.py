@@ -23,6 +23,7 @@ With ``args.packing=False`` (or a plain ``RewardConfig``) every method falls thr
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -227,7 +228,9 @@ class PackedRewardTrainer(RewardTrainer):
             seed=args.seed if balance else None,
         )
         self.packing_stats[dataset_name] = stats
-        return Dataset(packed)
+        # An explicit fingerprint: otherwise datasets hashes the whole packed table.
+        key = f"{dataset._fingerprint}:{args.effective_packing_capacity}:{args.packing_oversize}:{balance}:{per_rank}"
+        return Dataset(packed, fingerprint=hashlib.sha256(key.encode()).hexdigest()[:16])
 
     def _set_signature_columns_if_needed(self):
         if self._packing:
