@@ -143,6 +143,31 @@ pub struct Packed<T> {
     pub cu_seqlens: Vec<i32>,
 }
 
+/// A zeroed vector for a large output buffer. On Linux the pages are marked for transparent
+/// huge pages before they are first touched: filling hundreds of MB of fresh 4 KiB pages is
+/// dominated by page faults, and 2 MiB pages cut that several-fold. Purely advisory.
+fn zeroed<T: Token>(n: usize) -> Vec<T> {
+    let v = vec![T::default(); n];
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 1 << 21;
+        let bytes = n * std::mem::size_of::<T>();
+        if bytes >= 4 * HUGE {
+            let p = v.as_ptr() as usize;
+            let start = (p + HUGE - 1) & !(HUGE - 1);
+            let end = (p + bytes) & !(HUGE - 1);
+            if end > start {
+                // SAFETY: the range lies inside `v`'s live allocation; madvise only changes how
+                // the kernel backs those pages, never their contents or validity.
+                unsafe {
+                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+                }
+            }
+        }
+    }
+    v
+}
+
 /// Splits `buf` into consecutive mutable chunks at the given offsets.
 fn split_by<'a, U>(mut buf: &'a mut [U], offsets: &[i64]) -> Vec<&'a mut [U]> {
     let mut out = Vec::with_capacity(offsets.len().saturating_sub(1));
@@ -176,8 +201,8 @@ where
     }
     let n_tok = *lay.token_offsets.last().unwrap() as usize;
     let n_seq = lay.order.len();
-    let mut input_ids = vec![T::default(); n_tok];
-    let mut position_ids = vec![0i32; n_tok];
+    let mut input_ids = zeroed::<T>(n_tok);
+    let mut position_ids = zeroed::<i32>(n_tok);
     let mut seq_lengths = vec![0i32; n_seq];
     let mut last_index = vec![0i32; n_seq];
     let mut cu_seqlens = vec![0i32; n_seq + n_bins];
