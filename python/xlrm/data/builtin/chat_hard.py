@@ -349,7 +349,7 @@ UNIT_QUESTIONS = {
     "es": [
         "¿{Cuantos} {dst} son {x}?",
         "Convierte {x} a {dst}.",
-        "¿Cuánto es {x} en {dst}?",
+        "¿Cuál es el equivalente de {x} en {dst}?",
         "Conversión rápida: pasa {x} a {dst}.",
         "Tengo una medida de {x}. ¿Cuánto es eso en {dst}?",
         "¿Me pasas {x} a {dst}?",
@@ -432,6 +432,8 @@ def sample_units(rng, split):
     v = rng.choice(_QUARTERS if TIME_UNITS & {src, dst} else _QUARTERS + _TENTHS + _WHOLE)
     x = v if multiply else v * factor  # the result is always v * factor (multiply) or v (divide)
     y = x * factor if multiply else x / factor
+    if x == 1 or y == 1:
+        return None  # keep every quantity plural, as the templates are
     if TIME_UNITS & {src, dst}:
         wrong = x * 100 if multiply else x / 100  # decimal-minutes slip: 1.5 h = 150 min, 90 min = 0.9 h
     else:

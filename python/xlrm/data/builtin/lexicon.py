@@ -180,6 +180,12 @@ def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def lc_first(text: str) -> str:
+    """Lower-case the first letter (after an opening ¿ or ¡), for a question placed after a colon."""
+    i = 1 if text[:1] in "¿¡" else 0
+    return text[:i] + text[i : i + 1].lower() + text[i + 1 :]
+
+
 def es_prep(prep: str, phrase: str) -> str:
     """Spanish ``de``/``a`` before a phrase, contracting with a masculine article: de + el → del."""
     if phrase.startswith("el "):

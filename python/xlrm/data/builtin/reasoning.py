@@ -608,9 +608,9 @@ def sample_arith(rng, split):
         error = (step, "op", "+")
     else:
         error = (step, "slip", rng.choice((-10, -2, -1, 1, 2, 10)))
-    wrong = _solve(family, nums, error)
-    if wrong is None or wrong[1] == _solve(family, nums, None)[1]:
-        return None
+    right, wrong = _solve(family, nums, None), _solve(family, nums, error)
+    if wrong is None or wrong[1] == right[1] or 1 in (wrong[1], right[1]):
+        return None  # (an answer of 1 would not agree with the plural unit)
     return (
         "arith",
         fi,
@@ -686,37 +686,27 @@ class CodeTask:
         return namespace[self.name](*args)
 
 
-def _words(rng, pool, lo, hi):
-    return " ".join(rng.sample(pool, rng.randint(lo, hi)))
-
-
-_WORDS = [
-    "the",
-    "cat",
-    "sat",
-    "on",
-    "a",
-    "warm",
-    "mat",
-    "red",
-    "green",
-    "blue",
-    "sky",
-    "sea",
-    "quiet",
-    "river",
-    "small",
-    "step",
-    "bright",
-    "morning",
-    "fast",
-    "train",
-    "old",
-    "map",
-    "happy",
-    "dog",
-    "runs",
-    "home",
+_PHRASES = [
+    "the cat sat on the mat",
+    "good morning to you",
+    "keep it simple",
+    "see you later",
+    "time flies when you have fun",
+    "the river runs to the sea",
+    "a bright and quiet morning",
+    "every step counts",
+    "slow and steady wins the race",
+    "home is where the heart is",
+    "the train leaves at noon",
+    "practice makes perfect",
+    "one small step",
+    "read the map first",
+    "the old dog sleeps all day",
+    "walk before you run",
+    "better late than never",
+    "the sky is clear tonight",
+    "fresh bread every morning",
+    "we meet again at last",
 ]
 _VOWEL_TEXTS = [
     "Ice Cream",
@@ -901,7 +891,7 @@ CODE_TASKS = [
             "def reverse_words(sentence):\n    return sentence[::-1]",
             'def reverse_words(sentence):\n    return " ".join(sorted(sentence.split()))',
         ),
-        lambda rng: (_words(rng, _WORDS, 3, 4),),
+        lambda rng: (rng.choice([p for p in _PHRASES if len(p.split()) <= 5]),),
     ),
     CodeTask(
         "running_total",
@@ -971,7 +961,7 @@ CODE_TASKS = [
         },
         "def count_words(text):\n    return len(text.split())",
         ('def count_words(text):\n    return text.count(" ")',),
-        lambda rng: (_words(rng, _WORDS, 3, 7),),
+        lambda rng: (rng.choice(_PHRASES),),
     ),
     CodeTask(
         "first_index",

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from xlrm.data.builtin.core import Subset, pick
-from xlrm.data.builtin.lexicon import josa
+from xlrm.data.builtin.lexicon import josa, lc_first
 
 # ==== safety-refuse ======================================================================================
 
@@ -1596,7 +1596,8 @@ def sample_respond(rng, split):
 def render_respond(spec, lang):
     _, bi, frame, opening, closing, refusal = spec
     question, answer, gloss = BENIGN[bi][lang]
-    prompt = BENIGN_FRAMES[lang][frame].format(q=question)
+    template = BENIGN_FRAMES[lang][frame]
+    prompt = template.format(q=lc_first(question) if ": {q}" in template else question)
     chosen = HELPFUL_OPENINGS[lang][opening] + answer + HELPFUL_CLOSINGS[lang][closing]
     rejected = OVER_REFUSALS[lang][refusal].format(g=gloss)
     return prompt, chosen, rejected

@@ -41,17 +41,17 @@ def subset_table(rows: Sequence[dict]) -> str:
     for r in rows:
         split = r["id"].split("/")[1]
         items[(r["subset"], split)].add(r["id"].rsplit("/", 1)[0])
-    subsets = sorted({s for s, _ in items}, key=lambda s: (SECTIONS.index(_section(rows, s)), s))
+    from xlrm.data.builtin import SUBSETS
+
+    present = {name for name, _ in items}
     lines = ["| section | subset | train items | eval items |", "|---|---|---|---|"]
-    for s in subsets:
-        lines.append(
-            f"| {_section(rows, s)} | {s} | {len(items[(s, 'train')])} | {len(items[(s, 'eval')])} |"
-        )
+    for sub in SUBSETS:
+        if sub.name in present:
+            lines.append(
+                f"| {sub.section} | {sub.name} | {len(items[(sub.name, 'train')])} | "
+                f"{len(items[(sub.name, 'eval')])} |"
+            )
     return "\n".join(lines)
-
-
-def _section(rows, subset):
-    return next(r["category"] for r in rows if r["subset"] == subset)
 
 
 def examples(rows: Sequence[dict], per_language: int = 2, seed: int = 0) -> str:
