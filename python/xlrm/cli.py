@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
         "xlrm.data.stage",
         "Ingest preference data into the xlrm schema: adapt, validate, tag languages",
     ),
-    "dedup": (None, "Exact and near-duplicate removal and eval decontamination (Rust)"),
+    "dedup": ("xlrm.dedup.stage", "Exact and near-duplicate removal and eval decontamination (Rust)"),
     "translate": (
         "xlrm.translate.stage",
         "Translate English preference data into target languages (cached, checked)",

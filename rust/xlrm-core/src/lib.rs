@@ -5,6 +5,7 @@
 //! an [`Error`] that the binding crate turns into a Python exception.
 
 pub mod column;
+pub mod dedup;
 pub mod error;
 pub mod normalize;
 pub mod pack;

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod buffers;
+mod dedup;
 mod errors;
 mod pack;
 mod text;
@@ -15,5 +16,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("XlrmError", m.py().get_type::<errors::XlrmError>())?;
     text::register(m)?;
     pack::register(m)?;
+    dedup::register(m)?;
     Ok(())
 }
