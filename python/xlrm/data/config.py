@@ -7,6 +7,7 @@ from typing import Literal
 
 from xlrm.config import option
 from xlrm.data.langid import DEFAULT_LANGUAGES
+from xlrm.dedup.config import DedupConfig
 
 FormatName = Literal["auto", "xlrm", "trl", "hh", "sharegpt", "rewardbench", "scored", "pairwise"]
 
@@ -65,6 +66,11 @@ class DataConfig:
     detect_language: bool = option(True, help="Detect the language of rows that do not carry one")
     detect_languages: list[str] = option(
         list(DEFAULT_LANGUAGES), help="Candidate languages for detection (ISO 639-1)"
+    )
+    dedup: DedupConfig | None = option(
+        None,
+        help="Remove duplicates and eval contamination after validation (a `dedup:` mapping; "
+        "eval_sets may name files or `builtin:eval`)",
     )
     force: bool = option(False, help="Rerun even if inputs and config are unchanged")
 
