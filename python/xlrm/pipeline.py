@@ -16,6 +16,7 @@ from pathlib import Path
 from xlrm.config import from_dict, option, read_yaml
 from xlrm.data.config import DataConfig
 from xlrm.errors import ConfigError
+from xlrm.translate.config import TranslateConfig
 
 HELP = "Run every stage from one YAML config (no config: the built-in CPU demo)"
 log = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ class PipelineConfig:
     run_dir: str = option("xlrm-runs/demo", help="Folder that receives one sub-folder per stage")
     seed: int = option(0, help="Seed shared by every stage")
     data: DataConfig = field(default_factory=DataConfig, metadata={"help": "The `data` stage"})
+    translate: TranslateConfig | None = field(
+        default=None,
+        metadata={"help": "The `translate` stage (English pairs of the data stage into target languages)"},
+    )
 
 
 def demo_config_path() -> Path:
@@ -60,11 +65,25 @@ def run_pipeline(cfg: PipelineConfig, force: bool = False) -> list[dict]:
         + (" (unchanged, skipped)" if m.get("skipped") else "")
     )
     manifests.append(m)
+    ran = {"data", "pipeline"}
+    if cfg.data.dedup is not None:
+        ran.add("dedup")
+    if cfg.translate is not None:
+        from xlrm.translate.stage import translate
+
+        out = Path(cfg.run_dir) / "translate"
+        m = translate(Path(cfg.data.out) / "pairs.parquet", out, cfg.translate, force=force)
+        print(
+            f"[translate] {', '.join(cfg.translate.languages)} -> {out}"
+            + (" (unchanged, skipped)" if m.get("skipped") else "")
+        )
+        manifests.append(m)
+        ran.add("translate")
     from xlrm.cli import COMMANDS
 
-    pending = [name for name, (module, _) in COMMANDS.items() if module is None and name != "pipeline"]
+    pending = [name for name, (module, _) in COMMANDS.items() if module is None or name not in ran]
     if pending:
-        print(f"[pipeline] not built yet, skipped: {', '.join(pending)}")
+        print(f"[pipeline] not in this config or not built yet, skipped: {', '.join(pending)}")
     print(f"[pipeline] done in {time.time() - started:.1f}s; run folder: {cfg.run_dir}")
     return manifests
 
