@@ -7,6 +7,7 @@
 pub mod column;
 pub mod error;
 pub mod normalize;
+pub mod stats;
 
 pub use column::{StrColumn, StrColumnBuilder};
 pub use error::{Error, Result};

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 
 mod buffers;
 mod errors;
+mod stats;
 mod text;
 
 #[pymodule]
@@ -13,5 +14,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("XlrmError", m.py().get_type::<errors::XlrmError>())?;
     text::register(m)?;
+    stats::register(m)?;
     Ok(())
 }
