@@ -39,9 +39,10 @@ pub struct Chunk<'a> {
     ncols: usize,
 }
 
-/// A scalar that widens exactly to f64.
+/// A scalar that widens exactly to f64 (and to f32, exactly for all but f64).
 pub(crate) trait Elem: Copy + Send + Sync {
     fn f64(self) -> f64;
+    fn f32(self) -> f32;
 }
 
 impl Elem for f32 {
@@ -49,11 +50,19 @@ impl Elem for f32 {
     fn f64(self) -> f64 {
         self as f64
     }
+    #[inline(always)]
+    fn f32(self) -> f32 {
+        self
+    }
 }
 impl Elem for f64 {
     #[inline(always)]
     fn f64(self) -> f64 {
         self
+    }
+    #[inline(always)]
+    fn f32(self) -> f32 {
+        self as f32
     }
 }
 impl Elem for f16 {
@@ -61,11 +70,19 @@ impl Elem for f16 {
     fn f64(self) -> f64 {
         self.to_f32() as f64
     }
+    #[inline(always)]
+    fn f32(self) -> f32 {
+        self.to_f32()
+    }
 }
 impl Elem for bf16 {
     #[inline(always)]
     fn f64(self) -> f64 {
-        f32::from_bits((self.to_bits() as u32) << 16) as f64
+        self.f32() as f64
+    }
+    #[inline(always)]
+    fn f32(self) -> f32 {
+        f32::from_bits((self.to_bits() as u32) << 16)
     }
 }
 

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::chunk::{with_rows, Elem};
-use super::gram::{check_rows, fill_block, Block, GramAccumulator, GramOptions};
+use super::gram::{check_rows, GramAccumulator, GramOptions, Scratch};
 use super::{arg_err, kernel, Chunk, Spectrum};
 use crate::error::Result;
 
@@ -18,6 +18,7 @@ pub struct CrossAccumulator {
     cos_sum: f64,
     cos_n: u64,
     zero_norm: u64,
+    scratch: Scratch,
 }
 
 /// Linear CKA and paired cosine similarity.
@@ -80,6 +81,7 @@ impl CrossAccumulator {
             cos_sum: 0.0,
             cos_n: 0,
             zero_norm: 0,
+            scratch: Scratch::default(),
         })
     }
 
@@ -132,35 +134,25 @@ impl CrossAccumulator {
         let cy = self.y.shift().map(<[f64]>::to_vec).unwrap_or_default();
         let (dx, dy) = (self.x.dim(), self.y.dim());
         let br = opts.block_rows(dx.max(dy));
-        let (mut bx, mut by) = (Block::new(opts.precision), Block::new(opts.precision));
+        let mut bx = self.scratch.take(opts.precision);
+        let mut by = self.scratch.take(opts.precision);
         let mut r0 = 0;
         while r0 < x.nrows() {
             let r1 = (r0 + br).min(x.nrows());
-            fill_block(x, r0, r1, &valid, &cx, &mut bx);
-            fill_block(y, r0, r1, &valid, &cy, &mut by);
-            self.x.absorb_block(&bx, r1 - r0);
-            self.y.absorb_block(&by, r1 - r0);
-            match (&bx, &by) {
-                (Block::F32(a), Block::F32(b)) => kernel::cross_f32(
-                    &a[..(r1 - r0) * dx],
-                    dx,
-                    &b[..(r1 - r0) * dy],
-                    dy,
-                    r1 - r0,
-                    &mut self.cross,
-                ),
-                (Block::F64(a), Block::F64(b)) => kernel::cross_f64(
-                    &a[..(r1 - r0) * dx],
-                    dx,
-                    &b[..(r1 - r0) * dy],
-                    dy,
-                    r1 - r0,
-                    &mut self.cross,
-                ),
-                _ => unreachable!("both blocks share one precision"),
+            bx.fill(x, r0, r1, &valid, &cx);
+            by.fill(y, r0, r1, &valid, &cy);
+            self.x.absorb_block(&bx);
+            self.y.absorb_block(&by);
+            let rows = r1 - r0;
+            if let (Some(a), Some(b)) = (bx.f32(), by.f32()) {
+                kernel::cross_f32(a, dx, b, dy, rows, &mut self.cross);
+            } else if let (Some(a), Some(b)) = (bx.f64(), by.f64()) {
+                kernel::cross_f64(a, dx, b, dy, rows, &mut self.cross);
             }
             r0 = r1;
         }
+        self.scratch.0.push(bx);
+        self.scratch.0.push(by);
         self.x.count(good, bad);
         self.y.count(good, bad);
         if dx == dy {

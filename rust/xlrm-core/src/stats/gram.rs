@@ -89,18 +89,104 @@ impl GramOptions {
     }
 }
 
-/// A reusable block buffer of shifted rows, f32 or f64 by precision.
-pub(crate) enum Block {
-    F32(Vec<f32>),
+/// A reusable block of shifted rows (column-major, f32 or f64 by precision)
+/// and its column sums.
+pub(crate) struct Block {
+    data: BlockData,
+    sums: Vec<f64>,
+    rows: usize,
+}
+
+enum BlockData {
+    F32 { z: Vec<f32>, shift: Vec<f32> },
     F64(Vec<f64>),
 }
 
 impl Block {
     pub(crate) fn new(p: Precision) -> Self {
-        match p {
-            Precision::Fast => Block::F32(Vec::new()),
-            Precision::Exact => Block::F64(Vec::new()),
+        let data = match p {
+            Precision::Fast => BlockData::F32 {
+                z: Vec::new(),
+                shift: Vec::new(),
+            },
+            Precision::Exact => BlockData::F64(Vec::new()),
+        };
+        Self {
+            data,
+            sums: Vec::new(),
+            rows: 0,
         }
+    }
+
+    /// Fill with rows `r0..r1` of `chunk` minus the shift `c`, as a
+    /// column-major `(r1 − r0) × d` block; invalid rows become zeros.
+    pub(crate) fn fill(
+        &mut self,
+        chunk: &Chunk<'_>,
+        r0: usize,
+        r1: usize,
+        valid: &[bool],
+        c: &[f64],
+    ) {
+        let d = chunk.ncols();
+        let rows = r1 - r0;
+        self.rows = rows;
+        self.sums.clear();
+        self.sums.resize(d, 0.0);
+        let sums = &mut self.sums;
+        match &mut self.data {
+            BlockData::F32 { z, shift } => {
+                z.resize(rows * d, 0.0);
+                // The shift is f32-representable in fast mode, so `x − c` rounds once.
+                shift.clear();
+                shift.extend(c.iter().map(|v| *v as f32));
+                with_rows!(chunk.rows(), s => kernel::fill_block(s, d, r0, valid, shift, &mut z[..rows * d], sums));
+            }
+            BlockData::F64(z) => {
+                z.resize(rows * d, 0.0);
+                with_rows!(chunk.rows(), s => kernel::fill_block(s, d, r0, valid, c, &mut z[..rows * d], sums));
+            }
+        }
+    }
+
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub(crate) fn f32(&self) -> Option<&[f32]> {
+        match &self.data {
+            BlockData::F32 { z, .. } => Some(&z[..self.rows * self.sums.len()]),
+            BlockData::F64(_) => None,
+        }
+    }
+
+    pub(crate) fn f64(&self) -> Option<&[f64]> {
+        match &self.data {
+            BlockData::F64(z) => Some(&z[..self.rows * self.sums.len()]),
+            BlockData::F32 { .. } => None,
+        }
+    }
+}
+
+/// Block buffers kept between updates (not part of the state: a clone starts empty).
+#[derive(Default)]
+pub(crate) struct Scratch(pub(crate) Vec<Block>);
+
+impl Clone for Scratch {
+    fn clone(&self) -> Self {
+        Scratch(Vec::new())
+    }
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scratch")
+    }
+}
+
+impl Scratch {
+    pub(crate) fn take(&mut self, p: Precision) -> Block {
+        self.0.pop().unwrap_or_else(|| Block::new(p))
     }
 }
 
@@ -114,6 +200,7 @@ pub struct GramAccumulator {
     sum: Vec<f64>,
     /// Column-major `dim × dim`; only the lower triangle is kept up to date.
     gram: Vec<f64>,
+    scratch: Scratch,
 }
 
 /// Row validity of a chunk under `mode`: `Err` names the first bad row.
@@ -164,30 +251,6 @@ pub(crate) fn mean_of(chunk: &Chunk<'_>, valid: &[bool]) -> Option<Vec<f64>> {
     Some(m)
 }
 
-/// Fill `buf` with rows `r0..r1` of `chunk`, shifted by `c`, as a
-/// column-major `(r1 − r0) × d` block; invalid rows become zeros.
-pub(crate) fn fill_block(
-    chunk: &Chunk<'_>,
-    r0: usize,
-    r1: usize,
-    valid: &[bool],
-    c: &[f64],
-    buf: &mut Block,
-) {
-    let d = chunk.ncols();
-    let rows = r1 - r0;
-    match buf {
-        Block::F32(z) => {
-            z.resize(rows * d, 0.0);
-            with_rows!(chunk.rows(), s => kernel::fill_block(s, d, r0, rows, valid, c, &mut z[..rows * d], |v| v as f32));
-        }
-        Block::F64(z) => {
-            z.resize(rows * d, 0.0);
-            with_rows!(chunk.rows(), s => kernel::fill_block(s, d, r0, rows, valid, c, &mut z[..rows * d], |v| v));
-        }
-    }
-}
-
 impl GramAccumulator {
     pub fn new(dim: usize, opts: GramOptions) -> Result<Self> {
         if dim == 0 {
@@ -207,6 +270,7 @@ impl GramAccumulator {
             shift: None,
             sum: vec![0.0; dim],
             gram: vec![0.0; dim * dim],
+            scratch: Scratch::default(),
         })
     }
 
@@ -249,15 +313,22 @@ impl GramAccumulator {
             return Ok(());
         }
         let valid = check_rows(chunk, self.opts.nonfinite, self.n + self.skipped, "")?;
-        let mut buf = Block::new(self.opts.precision);
+        let mut buf = self.scratch.take(self.opts.precision);
         self.absorb(chunk, &valid, &mut buf);
+        self.scratch.0.push(buf);
         Ok(())
     }
 
     /// Set the shift if unset. Returns `false` when the chunk has no valid row.
     pub(crate) fn ensure_shift(&mut self, chunk: &Chunk<'_>, valid: &[bool]) -> bool {
         if self.shift.is_none() {
-            self.shift = mean_of(chunk, valid);
+            self.shift = mean_of(chunk, valid).map(|mut m| {
+                if self.opts.precision == Precision::Fast {
+                    // f32-representable, so the f32 subtraction in fill_block is exact up to one rounding.
+                    m.iter_mut().for_each(|v| *v = *v as f32 as f64);
+                }
+                m
+            });
         }
         self.shift.is_some()
     }
@@ -271,18 +342,16 @@ impl GramAccumulator {
         self.shift.as_deref()
     }
 
-    /// Add block sums and products; `z` holds the shifted block.
-    pub(crate) fn absorb_block(&mut self, z: &Block, rows: usize) {
+    /// Add a filled block's sums and products.
+    pub(crate) fn absorb_block(&mut self, b: &Block) {
         let d = self.dim;
-        match z {
-            Block::F32(z) => {
-                kernel::add_column_sums(&z[..rows * d], rows, &mut self.sum);
-                kernel::gram_f32(&z[..rows * d], rows, d, &mut self.gram);
-            }
-            Block::F64(z) => {
-                kernel::add_column_sums(&z[..rows * d], rows, &mut self.sum);
-                kernel::gram_f64(&z[..rows * d], rows, d, &mut self.gram);
-            }
+        for (o, v) in self.sum.iter_mut().zip(&b.sums) {
+            *o += v;
+        }
+        if let Some(z) = b.f32() {
+            kernel::gram_f32(z, b.rows(), d, &mut self.gram);
+        } else if let Some(z) = b.f64() {
+            kernel::gram_f64(z, b.rows(), d, &mut self.gram);
         }
     }
 
@@ -304,8 +373,8 @@ impl GramAccumulator {
         let mut r0 = 0;
         while r0 < chunk.nrows() {
             let r1 = (r0 + br).min(chunk.nrows());
-            fill_block(chunk, r0, r1, valid, &c, buf);
-            self.absorb_block(buf, r1 - r0);
+            buf.fill(chunk, r0, r1, valid, &c);
+            self.absorb_block(buf);
             r0 = r1;
         }
         self.count(good, bad);

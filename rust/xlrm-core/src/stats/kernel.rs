@@ -107,38 +107,39 @@ pub(crate) fn gram_f32(z: &[f32], rows: usize, d: usize, g: &mut [f64]) {
     paired_tiles(g, d, w, true)
         .into_par_iter()
         .for_each(|task| {
-            // Every element read below is written by the products first (Replace).
-            let mut tmp: Vec<f32> = vec![0.0; d * w];
             for (j0, tile) in task {
                 let tw = tile.len() / d;
                 let h = d - j0;
-                {
-                    let dst = MatMut::from_column_major_slice_mut(&mut tmp[..h * tw], h, tw);
-                    let (diag, below) = dst.split_at_row_mut(tw);
-                    let rhs = zc.subcols(j0, tw);
-                    tri_matmul(
-                        diag,
-                        BlockStructure::TriangularLower,
-                        Accum::Replace,
-                        rhs.transpose(),
-                        BlockStructure::Rectangular,
-                        rhs,
-                        BlockStructure::Rectangular,
-                        1.0f32,
-                        Par::Seq,
-                    );
-                    if h > tw {
-                        let lhs = zc.subcols(j0 + tw, h - tw).transpose();
-                        matmul(below, Accum::Replace, lhs, rhs, 1.0f32, Par::Seq);
+                // Every element read below is written by the products first (Replace).
+                with_f32_scratch(h * tw, |tmp| {
+                    {
+                        let dst = MatMut::from_column_major_slice_mut(&mut *tmp, h, tw);
+                        let (diag, below) = dst.split_at_row_mut(tw);
+                        let rhs = zc.subcols(j0, tw);
+                        tri_matmul(
+                            diag,
+                            BlockStructure::TriangularLower,
+                            Accum::Replace,
+                            rhs.transpose(),
+                            BlockStructure::Rectangular,
+                            rhs,
+                            BlockStructure::Rectangular,
+                            1.0f32,
+                            Par::Seq,
+                        );
+                        if h > tw {
+                            let lhs = zc.subcols(j0 + tw, h - tw).transpose();
+                            matmul(below, Accum::Replace, lhs, rhs, 1.0f32, Par::Seq);
+                        }
                     }
-                }
-                for c in 0..tw {
-                    let col = &mut tile[c * d + j0 + c..(c + 1) * d];
-                    let src = &tmp[c * h + c..(c + 1) * h];
-                    for (o, s) in col.iter_mut().zip(src) {
-                        *o += *s as f64;
+                    for c in 0..tw {
+                        let col = &mut tile[c * d + j0 + c..(c + 1) * d];
+                        let src = &tmp[c * h + c..(c + 1) * h];
+                        for (o, s) in col.iter_mut().zip(src) {
+                            *o += *s as f64;
+                        }
                     }
-                }
+                });
             }
         });
 }
@@ -173,76 +174,116 @@ pub(crate) fn cross_f32(zx: &[f32], dx: usize, zy: &[f32], dy: usize, rows: usiz
     paired_tiles(c, dx, w, false)
         .into_par_iter()
         .for_each(|task| {
-            let mut tmp: Vec<f32> = vec![0.0; dx * w];
             for (j0, tile) in task {
                 let tw = tile.len() / dx;
-                let dst = MatMut::from_column_major_slice_mut(&mut tmp[..dx * tw], dx, tw);
-                matmul(
-                    dst,
-                    Accum::Replace,
-                    xt,
-                    yc.subcols(j0, tw),
-                    1.0f32,
-                    Par::Seq,
-                );
-                for (o, s) in tile.iter_mut().zip(&tmp[..dx * tw]) {
-                    *o += *s as f64;
-                }
+                with_f32_scratch(dx * tw, |tmp| {
+                    let dst = MatMut::from_column_major_slice_mut(&mut *tmp, dx, tw);
+                    matmul(
+                        dst,
+                        Accum::Replace,
+                        xt,
+                        yc.subcols(j0, tw),
+                        1.0f32,
+                        Par::Seq,
+                    );
+                    for (o, s) in tile.iter_mut().zip(tmp.iter()) {
+                        *o += *s as f64;
+                    }
+                });
             }
         });
 }
 
-/// Column sums of a column-major `rows × d` block added into `sum` (each
-/// column summed in row order: deterministic).
-pub(crate) fn add_column_sums<T: Copy + Into<f64> + Sync>(z: &[T], rows: usize, sum: &mut [f64]) {
-    if rows == 0 {
-        return;
+/// A block element: f32 (fast mode) or f64 (exact mode).
+pub(crate) trait Acc:
+    Copy + Default + Send + Sync + core::ops::Sub<Output = Self> + Into<f64>
+{
+    fn from_elem<T: Elem>(v: T) -> Self;
+}
+impl Acc for f32 {
+    #[inline(always)]
+    fn from_elem<T: Elem>(v: T) -> Self {
+        v.f32()
     }
-    sum.par_iter_mut()
-        .zip(z.par_chunks(rows))
-        .with_min_len(64)
-        .for_each(|(o, col)| {
-            *o += col.iter().map(|v| (*v).into()).sum::<f64>();
-        });
+}
+impl Acc for f64 {
+    #[inline(always)]
+    fn from_elem<T: Elem>(v: T) -> Self {
+        v.f64()
+    }
 }
 
 /// Write rows `r0..r0 + rows` of a row-major `_ × d` buffer `s`, minus the
-/// shift `c`, into the column-major `rows × d` block `z`; rows with
-/// `valid[r] == false` become zeros (they then add nothing to any sum).
-/// Parallel over groups of columns, cache-blocked over rows.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn fill_block<T: Elem, Z: Copy + Send>(
+/// shift `c` (already in the block's precision), into the column-major
+/// `rows × d` block `z`, and the block's column sums (in f64, row order) into
+/// `sums`; rows with `valid[r] == false` become zeros (they then add nothing
+/// to any sum). Parallel over fixed groups of columns; each `RB × CB` tile is
+/// converted row-wise (vectorised) into a small buffer and then written
+/// column-wise.
+pub(crate) fn fill_block<T: Elem, Z: Acc>(
     s: &[T],
     d: usize,
     r0: usize,
-    rows: usize,
     valid: &[bool],
-    c: &[f64],
+    c: &[Z],
     z: &mut [Z],
-    conv: impl Fn(f64) -> Z + Sync,
+    sums: &mut [f64],
 ) {
     const CB: usize = 32;
     const RB: usize = 64;
+    let rows = z.len() / d;
+    if rows == 0 {
+        return;
+    }
     z.par_chunks_mut(CB * rows)
+        .zip(sums.par_chunks_mut(CB))
         .enumerate()
-        .for_each(|(b, out)| {
+        .for_each(|(b, (out, sum))| {
             let c0 = b * CB;
             let ncol = out.len() / rows;
             let shift = &c[c0..c0 + ncol];
+            let mut tile = [Z::default(); RB * CB];
             for rb in (0..rows).step_by(RB) {
-                for r in rb..(rb + RB).min(rows) {
+                let re = (rb + RB).min(rows);
+                for r in rb..re {
+                    let t = &mut tile[(r - rb) * CB..(r - rb) * CB + ncol];
                     let g = r0 + r;
                     if valid[g] {
                         let row = &s[g * d + c0..g * d + c0 + ncol];
-                        for (j, (v, m)) in row.iter().zip(shift).enumerate() {
-                            out[j * rows + r] = conv(v.f64() - m);
+                        for ((o, v), m) in t.iter_mut().zip(row).zip(shift) {
+                            *o = Z::from_elem(*v) - *m;
+                        }
+                        for (acc, v) in sum.iter_mut().zip(t.iter()) {
+                            *acc += (*v).into();
                         }
                     } else {
-                        for j in 0..ncol {
-                            out[j * rows + r] = conv(0.0);
-                        }
+                        t.fill(Z::default());
+                    }
+                }
+                for j in 0..ncol {
+                    let col = &mut out[j * rows + rb..j * rows + re];
+                    for (i, o) in col.iter_mut().enumerate() {
+                        *o = tile[i * CB + j];
                     }
                 }
             }
         });
+}
+
+thread_local! {
+    /// Per-thread f32 tile buffer reused across blocks (no page faults per block).
+    static TILE_F32: core::cell::RefCell<Vec<f32>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with this thread's f32 scratch of at least `len` elements.
+fn with_f32_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    TILE_F32.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut v) => {
+            if v.len() < len {
+                v.resize(len, 0.0);
+            }
+            f(&mut v[..len])
+        }
+        Err(_) => f(&mut vec![0.0; len]),
+    })
 }
