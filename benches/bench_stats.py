@@ -58,12 +58,12 @@ def _reset_peak() -> bool:
         return False
 
 
-def measure(fn, repeats: int) -> tuple[float, float | None, object]:
+def measure(fn, repeats: int, track_peak: bool = True) -> tuple[float, float | None, object]:
     """Median wall time over ``repeats`` and peak extra RSS (MiB) of the first run."""
     times, peak, out = [], None, None
     for i in range(repeats):
         gc.collect()
-        can = _reset_peak() if i == 0 else False
+        can = _reset_peak() if (i == 0 and track_peak) else False
         base = _status_kb("VmRSS")
         t = time.perf_counter()
         out = fn()
@@ -71,6 +71,15 @@ def measure(fn, repeats: int) -> tuple[float, float | None, object]:
         if can:
             peak = max(_status_kb("VmHWM") - base, 0) / 1024
     return statistics.median(times), peak, out
+
+
+def report(n: int, d: int, name: str, entry: dict) -> None:
+    extra = f" ({entry['gram_gflops']:.0f} GFLOP/s Gram)" if "gram_gflops" in entry else ""
+    if "accumulate_s" in entry:
+        extra += f" [accumulate {entry['accumulate_s']:.2f}s + finalize {entry['finalize_s']:.2f}s]"
+    peak = entry.get("peak_extra_mib")
+    mem = f", peak +{peak:.0f} MiB" if peak is not None else ""
+    print(f"n={n:>7} d={d:>5} {name:<14} {entry['seconds']:8.2f}s{extra}{mem}", flush=True)
 
 
 def cpu_model() -> str:
@@ -107,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per contender (median reported)")
     ap.add_argument("--budget", type=float, default=60.0, help="seconds an SVD contender may take per case")
     ap.add_argument("--chunk", type=int, default=8192, help="rows per update() call")
+    ap.add_argument("--pause", type=float, default=1.0, help="seconds of idle before each timed run")
     ap.add_argument("--exact", action="store_true", help="also time xlrm's exact (f64) mode")
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--no-svd", action="store_true", help="only the Gram-based contenders")
@@ -178,10 +188,39 @@ def main(argv: list[str] | None = None) -> int:
 
                 contenders.append(("torch-svdvals", torch_svd))
 
+            # Gram-based contenders run interleaved, `repeats` rounds (load on a shared machine then
+            # hits all of them alike), each after a short pause so that thread pools spinning after
+            # the previous contender (OpenBLAS, OpenMP) are idle. SVDs run once, last.
+            fast = [(nm, f) for nm, f in contenders if nm not in ("numpy-svd", "torch-svdvals")]
+            slow = [(nm, f) for nm, f in contenders if nm in ("numpy-svd", "torch-svdvals")]
+            timings: dict[str, list] = {nm: [] for nm, _ in contenders}
+            peaks: dict[str, float | None] = {}
+            for rnd in range(args.repeats):
+                for name, fn in fast:
+                    time.sleep(args.pause)
+                    t, peak, out = measure(fn, 1, track_peak=rnd == 0)
+                    timings[name].append((t, out if name.startswith("xlrm") else None))
+                    del out
+                    if rnd == 0:
+                        peaks[name] = peak
             reference = None
-            for name, fn in contenders:
-                is_svd = name in ("numpy-svd", "torch-svdvals")
-                if is_svd and name in rates:
+            for name, _ in fast:
+                runs = timings[name]
+                t = statistics.median(r[0] for r in runs)
+                entry: dict = {"seconds": t, "peak_extra_mib": peaks[name], "runs": [r[0] for r in runs]}
+                if name.startswith("xlrm"):
+                    t_acc = statistics.median(r[1][1] for r in runs)
+                    entry.update(
+                        accumulate_s=t_acc, finalize_s=t - t_acc, gram_gflops=gram_flops / t_acc / 1e9
+                    )
+                    if name == "xlrm":
+                        reference = runs[0][1][0].singular_values
+                else:
+                    entry["gram_gflops"] = gram_flops / t / 1e9
+                case["results"][name] = entry
+                report(n, d, name, entry)
+            for name, fn in slow:
+                if name in rates:
                     est = svd_flops(n, d) / rates[name]
                     if est > args.budget:
                         case["results"][name] = {
@@ -189,30 +228,18 @@ def main(argv: list[str] | None = None) -> int:
                         }
                         print(f"n={n:>7} d={d:>5} {name:<14} skipped (predicted {est:.0f}s)")
                         continue
-                reps = 1 if is_svd else args.repeats
-                t, peak, out = measure(fn, reps)
-                entry: dict = {"seconds": t, "peak_extra_mib": peak}
-                if name.startswith("xlrm"):
-                    res, t_acc = out
-                    entry.update(
-                        accumulate_s=t_acc, finalize_s=t - t_acc, gram_gflops=gram_flops / t_acc / 1e9
+                time.sleep(args.pause)
+                t, peak, out = measure(fn, 1)
+                rates[name] = max(rates.get(name, 0.0), svd_flops(n, d) / t)
+                entry = {"seconds": t, "peak_extra_mib": peak}
+                sv = np.asarray(out, dtype=np.float64)
+                if reference is not None:
+                    k = min(len(sv), len(reference))
+                    entry["max_rel_err_sigma2"] = float(
+                        np.max(np.abs(reference[:k] ** 2 - sv[:k] ** 2)) / sv[0] ** 2
                     )
-                    if name == "xlrm":
-                        reference = res.singular_values
-                elif name == "numpy-gram":
-                    entry["gram_gflops"] = gram_flops / t / 1e9
-                else:
-                    rates[name] = max(rates.get(name, 0.0), svd_flops(n, d) / t)
-                    sv = np.asarray(out, dtype=np.float64)
-                    if reference is not None:
-                        k = min(len(sv), len(reference))
-                        entry["max_rel_err_sigma2"] = float(
-                            np.max(np.abs(reference[:k] ** 2 - sv[:k] ** 2)) / sv[0] ** 2
-                        )
                 case["results"][name] = entry
-                extra = f" ({entry['gram_gflops']:.0f} GFLOP/s Gram)" if "gram_gflops" in entry else ""
-                mem = f", peak +{peak:.0f} MiB" if peak is not None else ""
-                print(f"n={n:>7} d={d:>5} {name:<14} {t:8.2f}s{extra}{mem}", flush=True)
+                report(n, d, name, entry)
             base = case["results"]["xlrm"]["seconds"]
             for name, entry in case["results"].items():
                 if "seconds" in entry and name != "xlrm":
