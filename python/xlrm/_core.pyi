@@ -31,3 +31,83 @@ class text:
         strip_punct: bool = False,
         fold_whitespace: bool = True,
     ) -> npt.NDArray[np.bool_]: ...
+
+class stats:
+    """Streaming hidden-state statistics; public wrappers in `xlrm.stats`.
+
+    `kind` names a chunk's element type: "f32", "f64", or "f16"/"bf16" (uint16 bit patterns).
+    """
+
+    class GramAccumulator:
+        def __init__(
+            self,
+            dim: int,
+            *,
+            center: bool = True,
+            exact: bool = False,
+            nonfinite: str = "skip",
+            block_rows: int = 0,
+        ) -> None: ...
+        def update(self, chunk: npt.NDArray, kind: str) -> None: ...
+        def merge(self, other: stats.GramAccumulator) -> None: ...
+        def copy(self) -> stats.GramAccumulator: ...
+        def finalize(self, center: bool | None = None) -> dict: ...
+        def scatter(self, center: bool = True) -> npt.NDArray[np.float64]: ...
+        def mean(self) -> npt.NDArray[np.float64]: ...
+        n: int
+        dim: int
+        skipped: int
+        center: bool
+        exact: bool
+        nonfinite: str
+
+    class CrossAccumulator:
+        def __init__(
+            self, dim_x: int, dim_y: int, *, exact: bool = False, nonfinite: str = "skip", block_rows: int = 0
+        ) -> None: ...
+        def update(self, x: npt.NDArray, x_kind: str, y: npt.NDArray, y_kind: str) -> None: ...
+        def merge(self, other: stats.CrossAccumulator) -> None: ...
+        def copy(self) -> stats.CrossAccumulator: ...
+        def finalize(self) -> dict: ...
+        def spectra(self, center: bool | None = None) -> tuple[dict, dict]: ...
+        n: int
+        skipped: int
+        dims: tuple[int, int]
+
+    class NormAccumulator:
+        def __init__(self, *, nonfinite: str = "skip") -> None: ...
+        def update(
+            self,
+            chunk: npt.NDArray,
+            kind: str,
+            groups: npt.NDArray[np.uint32],
+            weights: npt.NDArray[np.float64] | None = None,
+        ) -> None: ...
+        def add_values(
+            self,
+            values: npt.NDArray[np.float64],
+            groups: npt.NDArray[np.uint32],
+            weights: npt.NDArray[np.float64] | None = None,
+        ) -> None: ...
+        def merge(self, other: stats.NormAccumulator) -> None: ...
+        def copy(self) -> stats.NormAccumulator: ...
+        def distance(self, a: int, b: int) -> float: ...
+        def group_values(self, g: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+        def finalize(
+            self, quantiles: list[float], bins: int = 50, range: tuple[float, float] | None = None
+        ) -> dict: ...
+        num_groups: int
+
+    @staticmethod
+    def row_norms(chunk: npt.NDArray, kind: str) -> npt.NDArray[np.float64]: ...
+    @staticmethod
+    def wasserstein1(
+        a: npt.NDArray[np.float64],
+        b: npt.NDArray[np.float64],
+        a_weights: npt.NDArray[np.float64] | None = None,
+        b_weights: npt.NDArray[np.float64] | None = None,
+    ) -> float: ...
+    @staticmethod
+    def weighted_quantiles(
+        values: npt.NDArray[np.float64], q: list[float], weights: npt.NDArray[np.float64] | None = None
+    ) -> npt.NDArray[np.float64]: ...

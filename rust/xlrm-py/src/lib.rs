@@ -8,6 +8,7 @@ mod buffers;
 mod dedup;
 mod errors;
 mod pack;
+mod stats;
 mod text;
 
 #[pymodule]
@@ -17,5 +18,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     text::register(m)?;
     pack::register(m)?;
     dedup::register(m)?;
+    stats::register(m)?;
     Ok(())
 }
