@@ -183,3 +183,15 @@ def test_gzip_jsonl_and_parquet_round_trip(tmp_path):
     )
     m = run_data(cfg)
     assert m["counts"]["per_source"]["pairs"]["format"] == "xlrm" and m["counts"]["pairs_out"] == 1
+
+
+def test_builtin_rewardbench_file_ingests_with_sections(tmp_path):
+    from xlrm.data import builtin
+
+    path = tmp_path / "mrb.jsonl"
+    builtin.write_rewardbench_file(path, languages=("en", "ko"), per_section=4)
+    m, t = run(tmp_path, [{"path": str(path)}])
+    assert m["counts"]["per_source"]["mrb"]["format"] == "rewardbench"
+    assert m["histograms"]["category"] == {"chat": 8, "chat_hard": 8, "safety": 8, "reasoning": 8}
+    assert m["histograms"]["language"] == {"en": 16, "ko": 16}
+    assert m["language_tagging"]["method_counts"] == {"source": 32}

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from xlrm.data.formats.rewardbench import SUBSET_SECTIONS
 from xlrm.data.schema import SECTIONS, last_text
 
 BUILTIN_SUBSET_TO_SECTION = {
@@ -30,35 +31,7 @@ BUILTIN_SUBSET_TO_SECTION = {
 }
 
 # The subsets of the original (English) RewardBench, which Multilingual RewardBench keeps.
-REWARDBENCH_SUBSET_TO_SECTION = {
-    **dict.fromkeys(
-        ["alpacaeval-easy", "alpacaeval-length", "alpacaeval-hard", "mt-bench-easy", "mt-bench-med"], "chat"
-    ),
-    **dict.fromkeys(
-        [
-            "mt-bench-hard",
-            "llmbar-natural",
-            "llmbar-adver-neighbor",
-            "llmbar-adver-GPTInst",
-            "llmbar-adver-GPTOut",
-            "llmbar-adver-manual",
-        ],
-        "chat_hard",
-    ),
-    **dict.fromkeys(
-        [
-            "refusals-dangerous",
-            "refusals-offensive",
-            "xstest-should-refuse",
-            "xstest-should-respond",
-            "donotanswer",
-        ],
-        "safety",
-    ),
-    **dict.fromkeys(
-        ["math-prm", "hep-cpp", "hep-go", "hep-java", "hep-js", "hep-python", "hep-rust"], "reasoning"
-    ),
-}
+REWARDBENCH_SUBSET_TO_SECTION = SUBSET_SECTIONS
 
 SUBSET_TO_SECTION = {**REWARDBENCH_SUBSET_TO_SECTION, **BUILTIN_SUBSET_TO_SECTION}
 assert set(SUBSET_TO_SECTION.values()) == set(SECTIONS)
