@@ -41,6 +41,7 @@ class DedupResult:
     removed: pa.Table
     counts: dict
     kind: np.ndarray = field(repr=False)  # per input row: 0 kept, 1 exact, 2 near, 3 contamination
+    reference: np.ndarray = field(repr=False)  # per input row: kept row (exact/near), eval row, or -1
 
 
 def _chunk_buffers(chunk: pa.Array, *, ignore_system: bool, where: str):
@@ -178,7 +179,7 @@ def dedup_table(
         per_set = np.bincount(res["eval_set"][kind == 3], minlength=len(eval_names))
         counts["contamination_by_eval_set"] = {n: int(c) for n, c in zip(eval_names, per_set, strict=True)}
     counts["lsh"] = {k: int(res[k]) for k in ("bands", "rows", "candidate_pairs", "verified_pairs")}
-    return DedupResult(kept, removed, counts, kind)
+    return DedupResult(kept, removed, counts, kind, ref)
 
 
 def _removed_table(table, kind, ref, sim, eval_set, eval_ids, eval_names) -> pa.Table:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 import pyarrow.parquet as pq
 
@@ -27,6 +28,17 @@ def _conform(table: pa.Table, path: Path) -> pa.Table:
             file=str(path),
             hint="convert it first with `xlrm data`",
         )
+    for name in REQUIRED:
+        col = table[name]
+        if col.null_count:
+            row = int(pc.index(pc.is_null(col), True).as_py())
+            raise InputError(
+                "missing value",
+                file=str(path),
+                row=row + 1,
+                field=name,
+                hint="every pair needs id, prompt, chosen, rejected, language and source",
+            )
     cols, fields = [], []
     for f in PAIR_SCHEMA:
         if f.name in table.column_names:

@@ -25,8 +25,7 @@ def _is_cjk_text(s: str) -> bool:
 
 def _messages(pair: dict):
     for key in ("prompt", "chosen", "rejected"):
-        for m in pair[key]:
-            yield m
+        yield from pair[key]
 
 
 def _copy(pair: dict) -> dict:
@@ -98,7 +97,9 @@ def _shuffle_sentences(pair: dict, rng: random.Random) -> bool:
     return done
 
 
-def make_variant(pair: dict, kind: str, rng: random.Random, vocab: Sequence[str] = ("the", "a", "of")) -> dict:
+def make_variant(
+    pair: dict, kind: str, rng: random.Random, vocab: Sequence[str] = ("the", "a", "of")
+) -> dict:
     """A planted copy of ``pair`` (new dict; ``id`` unchanged)."""
     out = _copy(pair)
     if kind == "spacing_case":
@@ -113,8 +114,9 @@ def make_variant(pair: dict, kind: str, rng: random.Random, vocab: Sequence[str]
     return out
 
 
-def plant(pairs: Sequence[dict], *, fraction: float = 0.3, seed: int = 0,
-          kinds: Sequence[str] = VARIANTS) -> tuple[list[dict], np.ndarray, np.ndarray]:
+def plant(
+    pairs: Sequence[dict], *, fraction: float = 0.3, seed: int = 0, kinds: Sequence[str] = VARIANTS
+) -> tuple[list[dict], np.ndarray, np.ndarray]:
     """Appends variants of a random ``fraction`` of ``pairs`` (one each, kinds in turn) and
     shuffles everything. Returns ``(rows, group, variant)``: ``group[i]`` is the index of the
     base pair row i came from; ``variant[i]`` is -1 for base rows, else the index in ``kinds``."""
@@ -179,8 +181,10 @@ def _sentence(rng: random.Random, lang: str, vocab: list[str]) -> str:
     if lang == "zh":
         return "".join(chr(0x4E00 + int(2000 ** rng.random())) for _ in range(rng.randint(8, 30))) + "。"
     if lang == "ko":
-        words = ["".join(chr(0xAC00 + int(3000 ** rng.random())) for _ in range(rng.randint(1, 4)))
-                 for _ in range(rng.randint(3, 10))]
+        words = [
+            "".join(chr(0xAC00 + int(3000 ** rng.random())) for _ in range(rng.randint(1, 4)))
+            for _ in range(rng.randint(3, 10))
+        ]
         return " ".join(words) + "."
     words = [_zipf_word(rng, vocab) for _ in range(rng.randint(4, 18))]
     return " ".join(words).capitalize() + rng.choice([".", ".", "?", "!"])
@@ -191,8 +195,9 @@ def _text(rng: random.Random, lang: str, vocab: list[str], sentences: tuple[int,
     return sep.join(_sentence(rng, lang, vocab) for _ in range(rng.randint(*sentences)))
 
 
-def synthetic_pairs(n: int, *, seed: int = 0, languages: Sequence[str] = ("en", "zh", "ko"),
-                    shared_prompt_rate: float = 0.2) -> list[dict]:
+def synthetic_pairs(
+    n: int, *, seed: int = 0, languages: Sequence[str] = ("en", "zh", "ko"), shared_prompt_rate: float = 0.2
+) -> list[dict]:
     """``n`` random pairs in the schema. Words follow a Zipf law over a made-up vocabulary,
     and a ``shared_prompt_rate`` share of pairs reuse an earlier prompt with new responses
     (hard negatives: similar, but not duplicates)."""
@@ -206,14 +211,16 @@ def synthetic_pairs(n: int, *, seed: int = 0, languages: Sequence[str] = ("en", 
             prompt = [dict(m) for m in rng.choice(same)["prompt"]]
         else:
             prompt = [{"role": "user", "content": _text(rng, lang, vocab, (1, 3))}]
-        pairs.append({
-            "id": f"syn-{i}",
-            "prompt": prompt,
-            "chosen": [{"role": "assistant", "content": _text(rng, lang, vocab, (2, 7))}],
-            "rejected": [{"role": "assistant", "content": _text(rng, lang, vocab, (1, 6))}],
-            "language": lang,
-            "source": "synthetic",
-            "category": None,
-            "subset": None,
-        })
+        pairs.append(
+            {
+                "id": f"syn-{i}",
+                "prompt": prompt,
+                "chosen": [{"role": "assistant", "content": _text(rng, lang, vocab, (2, 7))}],
+                "rejected": [{"role": "assistant", "content": _text(rng, lang, vocab, (1, 6))}],
+                "language": lang,
+                "source": "synthetic",
+                "category": None,
+                "subset": None,
+            }
+        )
     return pairs

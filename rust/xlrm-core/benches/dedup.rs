@@ -4,11 +4,11 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
-use xlrm_core::column::{StrColumn, StrColumnBuilder};
+use xlrm_core::column::StrColumnBuilder;
 use xlrm_core::dedup::hash::fmix64;
 use xlrm_core::dedup::minhash::MinHasher;
 use xlrm_core::dedup::shingle::{row_shingles, ShingleOptions};
-use xlrm_core::dedup::{dedup, exact_keys, DedupOptions, Field, Rows};
+use xlrm_core::dedup::{dedup, exact_keys, DedupOptions, Field, Messages, Rows};
 use xlrm_core::normalize::{normalize_into, NormalizeOptions};
 
 const ROWS: usize = 2000;
@@ -68,7 +68,7 @@ fn bench_normalize(c: &mut Criterion) {
     for (name, script) in SCRIPTS {
         let (d, o, r) = column(script);
         let rows = Rows::new(vec![
-            Field::single(StrColumn::new(&d, &o).unwrap(), &r).unwrap()
+            Field::single(Messages::new(&d, &o).unwrap(), &r).unwrap()
         ])
         .unwrap();
         g.throughput(Throughput::Bytes(d.len() as u64));
@@ -102,7 +102,7 @@ fn bench_minhash(c: &mut Criterion) {
     for (name, script) in SCRIPTS {
         let (d, o, r) = column(script);
         let rows = Rows::new(vec![
-            Field::single(StrColumn::new(&d, &o).unwrap(), &r).unwrap()
+            Field::single(Messages::new(&d, &o).unwrap(), &r).unwrap()
         ])
         .unwrap();
         g.throughput(Throughput::Bytes(d.len() as u64));
@@ -148,7 +148,7 @@ fn bench_pipeline(c: &mut Criterion) {
     let (d, o) = b.finish();
     let r: Vec<i64> = (0..=ROWS as i64).collect();
     let rows = Rows::new(vec![
-        Field::single(StrColumn::new(&d, &o).unwrap(), &r).unwrap()
+        Field::single(Messages::new(&d, &o).unwrap(), &r).unwrap()
     ])
     .unwrap();
     g.throughput(Throughput::Bytes(d.len() as u64));

@@ -12,9 +12,10 @@ use xlrm_core::dedup::lsh::{optimal_params, LshParams};
 use xlrm_core::dedup::minhash::MinHasher;
 use xlrm_core::dedup::near::{near_duplicates, HashLists};
 use xlrm_core::dedup::shingle::ShingleOptions;
-use xlrm_core::dedup::{self as core, Chunk, DedupOptions, EvalPrompts, Field, Keep, Rows};
+use xlrm_core::dedup::{
+    self as core, Chunk, DedupOptions, EvalPrompts, Field, Keep, Messages, Rows,
+};
 use xlrm_core::normalize::NormalizeOptions;
-use xlrm_core::StrColumn;
 
 use crate::buffers::slices;
 use crate::errors::{to_py, XlrmError};
@@ -62,7 +63,7 @@ fn rows_of<'a>(fields: &[Vec<ChunkSlices<'a>>]) -> xlrm_core::Result<Rows<'a>> {
         .map(|chunks| {
             chunks
                 .iter()
-                .map(|&(d, o, r, skip)| Chunk::new(StrColumn::new(d, o)?, r, skip))
+                .map(|&(d, o, r, skip)| Chunk::new(Messages::new(d, o)?, r, skip))
                 .collect::<xlrm_core::Result<Vec<_>>>()
                 .map(Field::new)
         })

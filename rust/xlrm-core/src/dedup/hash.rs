@@ -17,6 +17,14 @@ pub const fn fmix64(mut k: u64) -> u64 {
     k
 }
 
+/// The folded multiply (as in wyhash/foldhash): the two halves of the 128-bit product XORed.
+/// One multiplication instruction that mixes every input bit into every output bit.
+#[inline(always)]
+pub const fn fold_mul(a: u64, b: u64) -> u64 {
+    let p = (a as u128).wrapping_mul(b as u128);
+    (p >> 64) as u64 ^ p as u64
+}
+
 /// Appends the canonical bytes of one row to `buf`: for every field, the number of its
 /// messages (u32 LE), then each message as its normalised byte length (u32 LE) and bytes.
 /// Length prefixes make the encoding unambiguous whatever the text contains.

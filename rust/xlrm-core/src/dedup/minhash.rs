@@ -5,17 +5,19 @@
 //! probability exactly |A∩B| / |A∪B|, as with k independent permutations, at O(|A| + k)
 //! cost instead of O(|A|·k).
 //!
-//! slot of shingle h: `x = fmix64(h ^ seed_key)`, bin `((x >> 32) * k) >> 32`, value
-//! `min(x as u32, u32::MAX - 1)`; probe `a` of empty bin `i`:
+//! slot of shingle h: `x = fold(h ^ seed_key, OPH_MUL)` (high ^ low half of the 128-bit
+//! product), bin `((x >> 32) * k) >> 32`, value `min(x as u32, u32::MAX - 1)`; probe `a` of
+//! empty bin `i`:
 //! `y = fmix64(probe_key ^ (i << 32) ^ a)`, bin `((y >> 32) * k) >> 32`, for a = 1, 2, …
 
 use crate::error::{Error, Result};
 
-use super::hash::fmix64;
+use super::hash::{fmix64, fold_mul};
 
 /// The value of a bin no shingle reached (only left in signatures of empty sets).
 pub const EMPTY: u32 = u32::MAX;
 pub const MAX_PERM: usize = 1024;
+const OPH_MUL: u64 = 0xd6e8_feb8_6659_fd93;
 
 #[derive(Clone, Copy, Debug)]
 pub struct MinHasher {
@@ -57,7 +59,7 @@ impl MinHasher {
     /// Adds one shingle hash.
     #[inline(always)]
     pub fn push(&self, sig: &mut [u32], h: u64) {
-        let x = fmix64(h ^ self.seed_key);
+        let x = fold_mul(h ^ self.seed_key, OPH_MUL);
         let b = self.bin(x);
         let v = (x as u32).min(EMPTY - 1);
         // SAFETY: `bin` maps into 0..k and callers pass `sig.len() == k`.
@@ -71,29 +73,30 @@ impl MinHasher {
     /// the empty set.
     pub fn densify(&self, sig: &mut [u32]) -> bool {
         debug_assert_eq!(sig.len(), self.k);
-        let mut filled = [0u64; MAX_PERM / 64];
-        let mut n_filled = 0;
-        for (i, &v) in sig.iter().enumerate() {
-            if v != EMPTY {
-                filled[i / 64] |= 1 << (i % 64);
-                n_filled += 1;
-            }
-        }
-        if n_filled == 0 {
-            return false;
-        }
-        if n_filled == self.k {
+        let empty = sig.iter().filter(|&&v| v == EMPTY).count();
+        if empty == 0 {
             return true;
         }
-        for i in 0..self.k {
-            if filled[i / 64] >> (i % 64) & 1 == 1 {
+        if empty == self.k {
+            return false;
+        }
+        // A copy of the filled bins, without zeroing a 4 KiB stack array first.
+        let mut buf = [std::mem::MaybeUninit::<u32>::uninit(); MAX_PERM];
+        for (d, &v) in buf.iter_mut().zip(sig.iter()) {
+            d.write(v);
+        }
+        // SAFETY: the first `k` entries were just written.
+        let orig: &[u32] =
+            unsafe { std::slice::from_raw_parts(buf.as_ptr() as *const u32, self.k) };
+        for (i, slot) in sig.iter_mut().enumerate() {
+            if *slot != EMPTY {
                 continue;
             }
             let mut a = 1u64;
             loop {
                 let j = self.bin(fmix64(self.probe_key ^ ((i as u64) << 32) ^ a));
-                if filled[j / 64] >> (j % 64) & 1 == 1 {
-                    sig[i] = sig[j];
+                if orig[j] != EMPTY {
+                    *slot = orig[j];
                     break;
                 }
                 a += 1;

@@ -31,7 +31,7 @@ use hash::{exact_key, PrehashedMap, PrehashedState};
 use lsh::{band_key, check_threshold, optimal_params, LshParams};
 use minhash::{matches, MinHasher};
 use near::{min_matches, near_duplicates, SigSource};
-pub use rows::{Chunk, Field, Rows};
+pub use rows::{Chunk, Field, Messages, Rows};
 use shingle::{row_shingles, ShingleOptions};
 
 /// Row status codes in [`Outcome::kind`].

@@ -1,11 +1,9 @@
 //! Near-duplicate clustering: signatures → LSH candidates → verification by estimated
 //! Jaccard → union-find → one keeper per cluster.
 //!
-//! Memory: the full signatures are not kept. Pass 1 sketches every row and keeps only its
-//! band keys (`8 × bands` bytes per row); rows that share a band key become candidates, and
-//! only those rows are sketched again (pass 2) for verification. Peak extra memory is about
-//! `n × (8·bands + 9) + candidates × 4·num_perm` bytes plus one band's hash map at a time
-//! per thread (≈ 16 bytes per row).
+//! Memory: one signature per row (`4 × num_perm` bytes), one band's hash map at a time per
+//! thread (about 20 bytes per row), the candidate pairs (8 bytes each) and a few vectors of
+//! `n` entries: about `n × (4·num_perm + 16) + threads × 20·n` bytes besides the text.
 
 use std::collections::hash_map::Entry;
 
@@ -75,23 +73,14 @@ pub fn near_duplicates<S: SigSource>(
         return NearResult::default();
     }
 
-    // Pass 1: band keys only.
-    let mut keys = vec![0u64; n * p.bands];
+    // Every signature, once.
+    let mut sigs = vec![0u32; n * k];
     let mut nonempty = vec![false; n];
-    keys.par_chunks_mut(p.bands)
+    sigs.par_chunks_mut(k)
         .zip(nonempty.par_iter_mut())
         .enumerate()
-        .for_each_init(
-            || vec![0u32; k],
-            |sig, (i, (kc, ne))| {
-                *ne = src.sketch(i, m, sig);
-                if *ne {
-                    for (b, slot) in kc.iter_mut().enumerate() {
-                        *slot = band_key(sig, b, p);
-                    }
-                }
-            },
-        );
+        .for_each(|(i, (sig, ne))| *ne = src.sketch(i, m, sig));
+    let sig_of = |i: u32| &sigs[i as usize * k..(i as usize + 1) * k];
 
     // Candidates: within each band, every row is paired with the first row of its bucket.
     let mut edges: Vec<(u32, u32)> = (0..p.bands)
@@ -100,14 +89,11 @@ pub fn near_duplicates<S: SigSource>(
             let mut first: PrehashedMap<u64, u32> =
                 PrehashedMap::with_capacity_and_hasher(n, PrehashedState);
             let mut out = Vec::new();
-            for i in 0..n {
-                if !nonempty[i] {
-                    continue;
-                }
-                match first.entry(keys[i * p.bands + b]) {
-                    Entry::Occupied(e) => out.push((*e.get(), i as u32)),
+            for i in (0..n as u32).filter(|&i| nonempty[i as usize]) {
+                match first.entry(band_key(sig_of(i), b, p)) {
+                    Entry::Occupied(e) => out.push((*e.get(), i)),
                     Entry::Vacant(e) => {
-                        e.insert(i as u32);
+                        e.insert(i);
                     }
                 }
             }
@@ -115,37 +101,9 @@ pub fn near_duplicates<S: SigSource>(
         })
         .flatten()
         .collect();
-    drop(keys);
     edges.par_sort_unstable();
     edges.dedup();
     let candidate_pairs = edges.len();
-    if edges.is_empty() {
-        return NearResult::default();
-    }
-
-    // Pass 2: full signatures of the candidate rows only.
-    let mut slot = vec![u32::MAX; n];
-    for &(a, b) in &edges {
-        slot[a as usize] = 0;
-        slot[b as usize] = 0;
-    }
-    let mut cand: Vec<u32> = Vec::new();
-    for (i, s) in slot.iter_mut().enumerate() {
-        if *s == 0 {
-            *s = cand.len() as u32;
-            cand.push(i as u32);
-        }
-    }
-    let mut sigs = vec![0u32; cand.len() * k];
-    sigs.par_chunks_mut(k)
-        .zip(cand.par_iter())
-        .for_each(|(sig, &i)| {
-            src.sketch(i as usize, m, sig);
-        });
-    let sig_of = |i: u32| {
-        let s = slot[i as usize] as usize;
-        &sigs[s * k..(s + 1) * k]
-    };
 
     let need = min_matches(threshold, k);
     let verified: Vec<(u32, u32)> = edges
@@ -154,20 +112,25 @@ pub fn near_duplicates<S: SigSource>(
         .filter(|&(a, b)| matches(sig_of(a), sig_of(b)) >= need)
         .collect();
     let verified_pairs = verified.len();
+    drop(edges);
 
     let mut uf = super::unionfind::UnionFind::new(n);
+    let mut touched = vec![false; n];
     for &(a, b) in &verified {
         uf.union(a, b);
+        touched[a as usize] = true;
+        touched[b as usize] = true;
     }
+    let members: Vec<u32> = (0..n as u32).filter(|&i| touched[i as usize]).collect();
+    let roots: Vec<u32> = members.iter().map(|&i| uf.find(i)).collect();
     let mut keeper = vec![u32::MAX; n];
-    let roots: Vec<u32> = cand.iter().map(|&i| uf.find(i)).collect();
-    for (&i, &r) in cand.iter().zip(&roots) {
+    for (&i, &r) in members.iter().zip(&roots) {
         let cur = keeper[r as usize];
         if cur == u32::MAX || better(i, cur) {
             keeper[r as usize] = i;
         }
     }
-    let removed = cand
+    let removed = members
         .iter()
         .zip(&roots)
         .filter_map(|(&i, &r)| {

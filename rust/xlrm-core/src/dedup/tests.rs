@@ -1,5 +1,5 @@
 use super::*;
-use crate::column::{StrColumn, StrColumnBuilder};
+use crate::column::StrColumnBuilder;
 
 /// Owned buffers for a table of rows, each row a list of fields, each field a list of messages.
 struct Table {
@@ -30,7 +30,7 @@ impl Table {
         Rows::new(
             self.fields
                 .iter()
-                .map(|(d, o, r)| Field::single(StrColumn::new(d, o).unwrap(), r).unwrap())
+                .map(|(d, o, r)| Field::single(Messages::new(d, o).unwrap(), r).unwrap())
                 .collect(),
         )
         .unwrap()
