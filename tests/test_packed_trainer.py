@@ -152,7 +152,8 @@ def test_packed_loss_rewards_and_grads_match_trl(tmp_path, tokenizer, kind, marg
 
 
 @pytest.mark.parametrize(
-    "attn,layout", [("sdpa", "flat"), ("sdpa", "rows"), ("eager", "rows"), ("xlrm_varlen", "flat")]
+    "attn,layout",
+    [("sdpa", "flat"), ("sdpa", "rows"), ("eager", "rows"), ("xlrm_varlen", "flat"), ("xlrm_varlen", "rows")],
 )
 def test_changing_one_sequence_leaves_its_row_neighbours_unchanged(attn, layout):
     if attn == "xlrm_varlen":
