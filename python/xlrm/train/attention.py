@@ -78,17 +78,16 @@ def varlen_sdpa_attention_forward(
     rows = []
     for b in range(query.shape[0]):
         bounds = _bounds(cu, kwargs.get("position_ids"), b, query.shape[2])
+        sizes = [e - s for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
+        # torch.split, not slicing: its backward is one concatenation, where every slice's
+        # backward would allocate and zero a full-size gradient (O(sequences × T) work).
+        qs, ks, vs = (t[b : b + 1].split(sizes, dim=2) for t in (query, key, value))
         outs = [
             torch.nn.functional.scaled_dot_product_attention(
-                query[b : b + 1, :, s:e],
-                key[b : b + 1, :, s:e],
-                value[b : b + 1, :, s:e],
-                dropout_p=dropout,
-                scale=scaling,
-                is_causal=True,
+                q, k, v, dropout_p=dropout, scale=scaling, is_causal=True
             )
-            for s, e in zip(bounds[:-1], bounds[1:], strict=True)
-            if e > s
+            for q, k, v in zip(qs, ks, vs, strict=True)
+            if q.shape[2]
         ]
         rows.append(torch.cat(outs, dim=2) if len(outs) > 1 else outs[0])
     out = torch.cat(rows, dim=0) if len(rows) > 1 else rows[0]
