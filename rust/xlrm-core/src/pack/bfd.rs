@@ -3,11 +3,12 @@
 //!
 //! Items are visited longest first (ties: lower input index first) and each
 //! goes into the open bin whose remaining space is the smallest that still
-//! fits it; a new bin is opened only when none fits. Finding that bin costs
-//! O(log capacity) with a max segment tree indexed by remaining space (for
-//! capacities up to [`SEGMENT_TREE_MAX_CAPACITY`]) and O(log bins) with a
-//! `BTreeMap` above that, so the whole data set packs in O(n log capacity)
-//! after an O(n + capacity) counting sort.
+//! fits it; a new bin is opened only when none fits. Finding that bin is a
+//! "next set bit" query on a three-level 64-ary bitmap indexed by remaining
+//! space (O(log64 capacity): a few `trailing_zeros`, for capacities up to
+//! [`BITMAP_MAX_CAPACITY`]) and O(log bins) with a `BTreeMap` above that, so
+//! the whole data set packs in O(n log capacity) after an O(n + capacity)
+//! counting sort.
 //!
 //! The result is a pure function of the lengths and the capacity: no
 //! randomness, no threads, so it is the same on every machine.
@@ -16,8 +17,8 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 
-/// Largest capacity served by the segment tree (its arrays are O(capacity)).
-pub const SEGMENT_TREE_MAX_CAPACITY: u64 = 1 << 22;
+/// Largest capacity served by the bitmap (its arrays are O(capacity)); above it, a `BTreeMap`.
+pub const BITMAP_MAX_CAPACITY: u64 = 1 << 22;
 
 /// Marks an item that was dropped because it is longer than the capacity.
 pub const DROPPED: i64 = -1;
@@ -79,45 +80,101 @@ trait FreeSpace {
     fn take_best(&mut self, len: u64) -> Option<(u64, u32)>;
 }
 
-/// Max segment tree over remaining space 1..=capacity; leaf `s` holds `s`
-/// while at least one open bin has exactly `s` tokens left (else 0). Bins
-/// sharing a remaining space form an intrusive LIFO list (`head`/`next`).
-struct SegTree {
-    size: usize,
-    tree: Vec<u32>,
+/// Open bins by remaining space 1..=capacity: a three-level 64-ary bitmap says which spaces
+/// have at least one open bin ("next set bit >= len" is a few `trailing_zeros`), and bins
+/// sharing a space form an intrusive LIFO list (`head`/`next`).
+struct SpaceBitmap {
+    l0: Vec<u64>,
+    l1: Vec<u64>,
+    l2: Vec<u64>,
     head: Vec<u32>,
     next: Vec<u32>,
 }
 
 const NONE: u32 = u32::MAX;
 
-impl SegTree {
+#[inline]
+fn from_bit(word: u64, first: usize) -> u64 {
+    // bits of `word` at positions >= first (first < 64)
+    word & (u64::MAX << first)
+}
+
+impl SpaceBitmap {
     fn new(capacity: u64) -> Self {
-        let size = (capacity as usize + 1).next_power_of_two();
-        SegTree {
-            size,
-            tree: vec![0; 2 * size],
+        let n0 = (capacity as usize + 1).div_ceil(64);
+        let n1 = n0.div_ceil(64);
+        let n2 = n1.div_ceil(64);
+        SpaceBitmap {
+            l0: vec![0; n0],
+            l1: vec![0; n1],
+            l2: vec![0; n2],
             head: vec![NONE; capacity as usize + 1],
             next: Vec::new(),
         }
     }
 
-    fn set_leaf(&mut self, space: usize, value: u32) {
-        let mut i = self.size + space;
-        self.tree[i] = value;
-        while i > 1 {
-            i >>= 1;
-            let (l, r) = (self.tree[2 * i], self.tree[2 * i + 1]);
-            let m = l.max(r);
-            if self.tree[i] == m {
-                break;
+    fn set(&mut self, s: usize) {
+        let w = s >> 6;
+        self.l0[w] |= 1 << (s & 63);
+        self.l1[w >> 6] |= 1 << (w & 63);
+        self.l2[w >> 12] |= 1 << ((w >> 6) & 63);
+    }
+
+    fn clear(&mut self, s: usize) {
+        let w = s >> 6;
+        self.l0[w] &= !(1 << (s & 63));
+        if self.l0[w] == 0 {
+            let u = w >> 6;
+            self.l1[u] &= !(1 << (w & 63));
+            if self.l1[u] == 0 {
+                self.l2[u >> 6] &= !(1 << (u & 63));
             }
-            self.tree[i] = m;
         }
+    }
+
+    /// Smallest set space >= x.
+    fn next_set(&self, x: usize) -> Option<usize> {
+        let w = x >> 6;
+        if w >= self.l0.len() {
+            return None;
+        }
+        let m = from_bit(self.l0[w], x & 63);
+        if m != 0 {
+            return Some((w << 6) + m.trailing_zeros() as usize);
+        }
+        let lowest = |u: usize| -> usize {
+            let w = (u << 6) + self.l1[u].trailing_zeros() as usize;
+            (w << 6) + self.l0[w].trailing_zeros() as usize
+        };
+        let w1 = w + 1;
+        let u = w1 >> 6;
+        if u < self.l1.len() && (w1 & 63) != 0 {
+            let m = from_bit(self.l1[u], w1 & 63);
+            if m != 0 {
+                let ww = (u << 6) + m.trailing_zeros() as usize;
+                return Some((ww << 6) + self.l0[ww].trailing_zeros() as usize);
+            }
+        }
+        // first L1 word to search whole: u if w1 starts it, else u + 1
+        let u1 = if (w1 & 63) == 0 { u } else { u + 1 };
+        let v = u1 >> 6;
+        if v >= self.l2.len() {
+            return None;
+        }
+        let m = from_bit(self.l2[v], u1 & 63);
+        if m != 0 {
+            return Some(lowest((v << 6) + m.trailing_zeros() as usize));
+        }
+        for vv in v + 1..self.l2.len() {
+            if self.l2[vv] != 0 {
+                return Some(lowest((vv << 6) + self.l2[vv].trailing_zeros() as usize));
+            }
+        }
+        None
     }
 }
 
-impl FreeSpace for SegTree {
+impl FreeSpace for SpaceBitmap {
     fn insert(&mut self, space: u64, bin: u32) {
         let s = space as usize;
         if self.next.len() <= bin as usize {
@@ -125,29 +182,17 @@ impl FreeSpace for SegTree {
         }
         self.next[bin as usize] = self.head[s];
         if self.head[s] == NONE {
-            self.set_leaf(s, s as u32);
+            self.set(s);
         }
         self.head[s] = bin;
     }
 
     fn take_best(&mut self, len: u64) -> Option<(u64, u32)> {
-        let len = len as u32;
-        if self.tree[1] < len {
-            return None;
-        }
-        let mut i = 1;
-        while i < self.size {
-            i = if self.tree[2 * i] >= len {
-                2 * i
-            } else {
-                2 * i + 1
-            };
-        }
-        let s = i - self.size;
+        let s = self.next_set(len as usize)?;
         let bin = self.head[s];
         self.head[s] = self.next[bin as usize];
         if self.head[s] == NONE {
-            self.set_leaf(s, 0);
+            self.clear(s);
         }
         Some((s as u64, bin))
     }
@@ -175,7 +220,7 @@ impl FreeSpace for Tree {
 /// Item indices sorted by length descending, ties by index ascending.
 /// Counting sort: O(n + max_len).
 fn order_decreasing(lengths: &[u64], keep: &[bool], max_len: u64) -> Vec<u32> {
-    if max_len > SEGMENT_TREE_MAX_CAPACITY {
+    if max_len > BITMAP_MAX_CAPACITY {
         let mut idx: Vec<u32> = (0..lengths.len() as u32)
             .filter(|&i| keep[i as usize])
             .collect();
@@ -289,12 +334,12 @@ pub fn bfd(lengths: &[u64], capacity: u64, oversize: Oversize) -> Result<Bins> {
     let (keep, n_dropped, max_len) = check(lengths, capacity, oversize)?;
     let order = order_decreasing(lengths, &keep, max_len);
     let mut bin_of = vec![DROPPED; lengths.len()];
-    let loads = if capacity <= SEGMENT_TREE_MAX_CAPACITY {
+    let loads = if capacity <= BITMAP_MAX_CAPACITY {
         run(
             lengths,
             capacity,
             &order,
-            &mut SegTree::new(capacity),
+            &mut SpaceBitmap::new(capacity),
             &mut bin_of,
         )
     } else {
@@ -384,7 +429,7 @@ mod tests {
 
     #[test]
     fn huge_capacity_uses_the_map() {
-        let cap = SEGMENT_TREE_MAX_CAPACITY * 4;
+        let cap = BITMAP_MAX_CAPACITY * 4;
         let lengths = [cap, cap / 2, cap / 2 + 1, cap / 2 - 1, 7];
         let b = bfd(&lengths, cap, Oversize::Error).unwrap();
         assert_eq!(b.bin_of, naive(&lengths, cap));
@@ -419,5 +464,38 @@ mod tests {
             // deterministic
             prop_assert_eq!(bfd(&lengths, capacity, Oversize::Drop).unwrap(), b);
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn matches_naive_at_large_capacities(lengths in proptest::collection::vec(1u64..=300_000, 0..120), capacity in 300_000u64..400_000) {
+            let b = bfd(&lengths, capacity, Oversize::Error).unwrap();
+            let mut got = loads_of(&b.bin_of, &lengths);
+            let mut want = loads_of(&naive(&lengths, capacity), &lengths);
+            got.sort_unstable();
+            want.sort_unstable();
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn bitmap_next_set_matches_a_scan(spaces in proptest::collection::btree_set(1usize..=270_000, 0..200), probes in proptest::collection::vec(0usize..=270_000, 1..50)) {
+            let mut bm = SpaceBitmap::new(270_000);
+            for &s in &spaces {
+                bm.set(s);
+            }
+            for &x in &probes {
+                prop_assert_eq!(bm.next_set(x), spaces.range(x..).next().copied());
+            }
+            // clearing keeps the summary levels right
+            for &s in spaces.iter().step_by(2) {
+                bm.clear(s);
+            }
+            let left: std::collections::BTreeSet<usize> = spaces.iter().copied().skip(1).step_by(2).collect();
+            for &x in &probes {
+                prop_assert_eq!(bm.next_set(x), left.range(x..).next().copied());
+            }
+        }
+
     }
 }
