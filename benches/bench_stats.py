@@ -50,7 +50,18 @@ def _status_kb(field: str) -> int:
     return 0
 
 
+def _trim() -> None:
+    """Hand freed heap memory back to the OS so that the next peak-RSS reading counts new pages."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _reset_peak() -> bool:
+    _trim()
     try:
         Path("/proc/self/clear_refs").write_text("5")
         return True

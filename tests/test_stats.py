@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from xlrm._core import XlrmError
 
 from xlrm import stats
+from xlrm._core import XlrmError
 
 
 def known_spectrum(n: int, s: np.ndarray, seed: int = 0, offset: float = 0.0) -> np.ndarray:

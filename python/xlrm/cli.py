@@ -28,7 +28,10 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
         None,
         "Score reward models on Multilingual RewardBench: per language, category, transfer matrix",
     ),
-    "analyze": (None, "Hidden-state analysis: spectra, collapse, norms, similarity to the base model"),
+    "analyze": (
+        "xlrm.analysis.stage",
+        "Hidden-state analysis: spectra, collapse, norms, similarity to the base model",
+    ),
     "align": (None, "Label multilingual preference data with the RMs, train DPO policies, judge win rates"),
     "report": (None, "Tables and plots of a run, as Markdown and HTML"),
     "pipeline": ("xlrm.pipeline", "Run every stage from one YAML config (no config: the built-in CPU demo)"),

@@ -240,6 +240,11 @@ class CrossAccumulator:
         self._acc.merge(other._acc.copy() if other is self else other._acc)
         return self
 
+    def copy(self) -> CrossAccumulator:
+        new = object.__new__(CrossAccumulator)
+        new._acc = self._acc.copy()
+        return new
+
     def finalize(self) -> Similarity:
         return Similarity(**self._acc.finalize())
 
