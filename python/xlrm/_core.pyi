@@ -111,3 +111,53 @@ class stats:
     def weighted_quantiles(
         values: npt.NDArray[np.float64], q: list[float], weights: npt.NDArray[np.float64] | None = None
     ) -> npt.NDArray[np.float64]: ...
+
+class pack:
+    """Best-fit-decreasing packing (rust/xlrm-py/src/pack.rs); token arrays are int32 or int64."""
+
+    @staticmethod
+    def bfd(
+        lengths: npt.NDArray[np.int64], capacity: int, *, oversize: str = "error"
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64], int]: ...
+    @staticmethod
+    def balance(
+        loads: npt.NDArray[np.int64], ranks: int, per_rank: int = 1, *, seed: int | None = None
+    ) -> dict: ...
+    @staticmethod
+    def pack_sequences(
+        values: npt.NDArray,
+        offsets: npt.NDArray[np.int64],
+        capacity: int,
+        *,
+        oversize: str = "error",
+        ranks: int | None = None,
+        per_rank: int = 1,
+        seed: int | None = None,
+    ) -> dict: ...
+    @staticmethod
+    def pack_pairs(
+        chosen_values: npt.NDArray,
+        chosen_offsets: npt.NDArray[np.int64],
+        rejected_values: npt.NDArray,
+        rejected_offsets: npt.NDArray[np.int64],
+        capacity: int,
+        *,
+        oversize: str = "error",
+        ranks: int | None = None,
+        per_rank: int = 1,
+        seed: int | None = None,
+    ) -> dict: ...
+    @staticmethod
+    def truncate_pairs(
+        prompt_values: npt.NDArray,
+        prompt_offsets: npt.NDArray[np.int64],
+        chosen_values: npt.NDArray,
+        chosen_offsets: npt.NDArray[np.int64],
+        rejected_values: npt.NDArray,
+        rejected_offsets: npt.NDArray[np.int64],
+        *,
+        max_length: int,
+        min_prompt: int = 0,
+        keep_head: int = 0,
+        truncate_responses: bool = False,
+    ) -> dict: ...
