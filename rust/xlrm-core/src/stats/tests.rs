@@ -89,7 +89,7 @@ fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
 #[test]
 fn scatter_matches_naive_across_tiles_and_blocks() {
     let mut rng = Rng(1);
-    let (n, d) = (333, 300); // d > tile width, n spans several blocks
+    let (n, d) = (150, 270); // d > tile width, n spans several blocks
     let mut x = rng.matrix(n, d);
     x.iter_mut()
         .enumerate()
@@ -99,7 +99,7 @@ fn scatter_matches_naive_across_tiles_and_blocks() {
         let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for (p, tol) in [(Precision::Exact, 1e-12), (Precision::Fast, 1e-5)] {
             let mut acc = GramAccumulator::new(d, opts(p, 64)).unwrap();
-            for part in x.chunks(d * 100) {
+            for part in x.chunks(d * 70) {
                 acc.update(&Chunk::f64(part, d).unwrap()).unwrap();
             }
             assert_eq!(acc.n(), n as u64);
@@ -136,7 +136,7 @@ fn known_singular_values() {
 #[test]
 fn deterministic_for_any_thread_count() {
     let mut rng = Rng(3);
-    let (n, d) = (700, 290);
+    let (n, d) = (300, 270);
     let x: Vec<f32> = rng.matrix(n, d).into_iter().map(|v| v as f32).collect();
     let run = |threads: usize, p: Precision| {
         let pool = rayon::ThreadPoolBuilder::new()
