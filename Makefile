@@ -9,18 +9,21 @@ EXTRAS ?= train,plots,hub,dev
 
 .PHONY: setup inplace demo test test-rs test-py lint fmt wheel bench clean
 
+# maturin develop: one release build, shared with `maturin build` (the wheel test), that
+# installs xlrm editable with its extras and puts the extension at python/xlrm/.
+DEVELOP := VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop --release
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
+	$(PY) -m pip install -q --upgrade pip "maturin>=1.7,<2"
+	$(DEVELOP) -E $(EXTRAS)
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 # Rebuild the extension in place (python/xlrm/_core.abi3.so) after Rust edits.
 inplace: $(STAMP)
-	cargo build --release -p xlrm-py
-	cp target/release/lib_core.so $(SO)
+	$(DEVELOP)
 
 demo: inplace
 	$(VENV)/bin/xlrm pipeline
@@ -28,7 +31,7 @@ demo: inplace
 test: test-rs test-py
 
 test-rs:
-	cargo test -p xlrm-core
+	cargo test --release -p xlrm-core
 
 test-py: inplace
 	PYTHONPATH=python $(PY) -m pytest

@@ -37,6 +37,4 @@ def to_buffers(values) -> tuple[np.ndarray, np.ndarray]:
 
 
 def from_buffers(data: np.ndarray, offsets: np.ndarray) -> pa.LargeStringArray:
-    return pa.LargeStringArray.from_buffers(
-        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
-    )
+    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))

@@ -14,15 +14,27 @@ import sys
 
 # name -> (module, one-line help). module None: the stage is not built yet.
 COMMANDS: dict[str, tuple[str | None, str]] = {
-    "data": ("xlrm.data.stage", "Ingest preference data into the xlrm schema: adapt, validate, tag languages"),
+    "data": (
+        "xlrm.data.stage",
+        "Ingest preference data into the xlrm schema: adapt, validate, tag languages",
+    ),
     "dedup": ("xlrm.dedup.stage", "Exact and near-duplicate removal and eval decontamination (Rust)"),
-    "translate": (None, "Translate English preference data into target languages (cached, checked)"),
+    "translate": (
+        "xlrm.translate.stage",
+        "Translate English preference data into target languages (cached, checked)",
+    ),
     "train-rm": (None, "Train Bradley-Terry reward models, one per training language"),
-    "eval-rm": (None, "Score reward models on Multilingual RewardBench: per language, category, transfer matrix"),
-    "analyze": (None, "Hidden-state analysis: spectra, collapse, norms, similarity to the base model"),
+    "eval-rm": (
+        None,
+        "Score reward models on Multilingual RewardBench: per language, category, transfer matrix",
+    ),
+    "analyze": (
+        "xlrm.analysis.stage",
+        "Hidden-state analysis: spectra, collapse, norms, similarity to the base model",
+    ),
     "align": (None, "Label multilingual preference data with the RMs, train DPO policies, judge win rates"),
     "report": (None, "Tables and plots of a run, as Markdown and HTML"),
-    "pipeline": (None, "Run every stage from one YAML config (no config: the built-in CPU demo)"),
+    "pipeline": ("xlrm.pipeline", "Run every stage from one YAML config (no config: the built-in CPU demo)"),
 }
 
 
@@ -63,16 +75,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module_name, text = COMMANDS[name]
     if module_name is None:
-        print(f"xlrm {name}: this stage is not built yet in xlrm {_version()}; "
-              f"see the project's issues for its status.", file=sys.stderr)
+        print(
+            f"xlrm {name}: this stage is not built yet in xlrm {_version()}; "
+            f"see the project's issues for its status.",
+            file=sys.stderr,
+        )
         return 2
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"xlrm {name}", description=text)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     module.add_arguments(parser)
     args = parser.parse_args(rest)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
     from xlrm.errors import XlrmError
 
     try:

@@ -30,7 +30,9 @@ def option(default: Any = _MISSING, help: str = "", **kw) -> Any:
         return dataclasses.field(default_factory=lambda: type(value)(value), metadata={"help": help}, **kw)
     if dataclasses.is_dataclass(default) and not isinstance(default, type):
         value = default
-        return dataclasses.field(default_factory=lambda: dataclasses.replace(value), metadata={"help": help}, **kw)
+        return dataclasses.field(
+            default_factory=lambda: dataclasses.replace(value), metadata={"help": help}, **kw
+        )
     return dataclasses.field(default=default, metadata={"help": help}, **kw)
 
 
@@ -53,84 +55,89 @@ def _describe(tp) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def _coerce(value: Any, tp, where: str) -> Any:
-    """Check ``value`` against the annotation ``tp``; convert the few safe cases."""
+def _coerce(value: Any, tp, file: str, key: str) -> Any:
+    """Check ``value`` against the annotation ``tp``; convert the few safe cases.
+    Errors read ``<file>: key '<dotted.key[0]>': expected ..., got ...``."""
     origin = get_origin(tp)
+
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(f"{file}: key '{key}': expected {expected}, got {value!r}")
+
     if tp is Any:
         return value
     if origin in (typing.Union, types.UnionType):
-        errors = []
         for arg in get_args(tp):
             try:
-                return _coerce(value, arg, where)
+                return _coerce(value, arg, file, key)
             except ConfigError as e:
-                errors.append(e)
-        raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+                if dataclasses.is_dataclass(arg) and isinstance(value, dict):
+                    raise e  # the mapping was meant for the dataclass: report the inner error
+        raise fail(_describe(tp))
     if tp is type(None):
         if value is None:
             return None
-        raise ConfigError(f"{where}: expected null, got {value!r}")
+        raise fail("null")
     if origin is Literal:
         if value in get_args(tp):
             return value
-        raise ConfigError(f"{where}: expected one of {_describe(tp)}, got {value!r}")
+        raise fail(f"one of {_describe(tp)}")
     if origin in (list, tuple):
         if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+            raise fail(_describe(tp))
         (item_tp, *_) = get_args(tp) or (Any,)
-        return [_coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
+        return [_coerce(v, item_tp, file, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict or tp is dict:
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+            raise fail("a mapping")
         return dict(value)
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping of {tp.__name__} fields, got {value!r}")
-        return from_dict(tp, value, where)
+            raise fail(f"a mapping of {tp.__name__} fields")
+        return from_dict(tp, value, file, prefix=f"{key}.")
     if tp is bool:
         if isinstance(value, bool):
             return value
-        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        raise fail("true or false")
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        raise fail("an integer")
     if tp is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        raise ConfigError(f"{where}: expected a number, got {value!r}")
+        raise fail("a number")
     if tp is str:
         if isinstance(value, str):
             return value
-        raise ConfigError(f"{where}: expected a string, got {value!r}")
+        raise fail("a string")
     if isinstance(tp, type) and isinstance(value, tp):
         return value
-    raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+    raise fail(_describe(tp))
 
 
-def from_dict(cls: type[T], data: dict, where: str = "config") -> T:
+def from_dict(cls: type[T], data: dict, where: str = "config", prefix: str = "") -> T:
     """Build a config dataclass from a mapping; unknown keys and wrong types are errors."""
     hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r} for {cls.__name__} "
+            f"{where}: unknown key '{prefix}{unknown[0]}' for {cls.__name__} "
             f"(valid keys: {', '.join(sorted(fields))})"
         )
-    kwargs = {k: _coerce(v, hints[k], f"{where}: key '{k}'") for k, v in data.items()}
+    kwargs = {k: _coerce(v, hints[k], where, f"{prefix}{k}") for k, v in data.items()}
     try:
         obj = cls(**kwargs)
     except TypeError as e:  # a required field left out
-        raise ConfigError(f"{where}: {e}") from None
+        raise ConfigError(f"{where}: {prefix or cls.__name__}: {e}") from None
     validate = getattr(obj, "validate", None)
     if validate is not None:
         try:
             validate()
         except ValueError as e:
-            raise ConfigError(f"{where}: {e}") from None
+            raise ConfigError(f"{where}: {prefix.rstrip('.') or cls.__name__}: {e}") from None
     return obj
 
 
@@ -153,8 +160,9 @@ def read_yaml(path: str | Path) -> dict:
     return data
 
 
-def load_config(cls: type[T], path: str | Path | None = None, *, section: str | None = None,
-                overrides: dict | None = None) -> T:
+def load_config(
+    cls: type[T], path: str | Path | None = None, *, section: str | None = None, overrides: dict | None = None
+) -> T:
     """YAML (or one ``section`` of a pipeline YAML) + dotted ``overrides`` → a validated config."""
     data: dict = {}
     where = cls.__name__
@@ -174,6 +182,7 @@ def load_config(cls: type[T], path: str | Path | None = None, *, section: str | 
 
 
 # --- argparse integration -------------------------------------------------
+
 
 def _flag_type(tp):
     """The argparse converter for a scalar annotation, or None if it has no flag."""
@@ -214,7 +223,12 @@ def add_config_arguments(parser: argparse.ArgumentParser, cls, prefix: str = "")
         if conv is None:
             continue
         help_text = f.metadata.get("help", "")
-        default = f.default if f.default is not _MISSING else None
+        if f.default is not _MISSING:
+            default = f.default
+        elif f.default_factory is not _MISSING:
+            default = f.default_factory()
+        else:
+            default = None
         help_text = f"{help_text} [{_describe(tp)}; default: {default!r}]"
         flag = "--" + name.replace("_", "-")
         kwargs: dict[str, Any] = {"dest": "cfg:" + name, "default": None, "help": help_text}
@@ -233,7 +247,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
     return {k[4:]: v for k, v in vars(args).items() if k.startswith("cfg:") and v is not None}
 
 
-def config_from_args(cls: type[T], args: argparse.Namespace, *, section: str | None = None,
-                     extra: dict | None = None) -> T:
+def config_from_args(
+    cls: type[T], args: argparse.Namespace, *, section: str | None = None, extra: dict | None = None
+) -> T:
     overrides = {**(extra or {}), **overrides_from_args(args)}
     return load_config(cls, getattr(args, "config", None), section=section, overrides=overrides)

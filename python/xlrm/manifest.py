@@ -71,8 +71,32 @@ def is_current(out_dir: str | Path, fp: str) -> bool:
     return bool(m and m.get("complete") and m.get("fingerprint") == fp)
 
 
-def run_stage(stage: str, out_dir: str | Path, *, config: dict, inputs: Iterable[dict],
-              work: Callable[[Path], StageResult], force: bool = False) -> dict:
+def remove_stale_tmp(out: Path) -> None:
+    """Folders ``<out>.tmp-<pid>`` left by a killed run (their process is gone) are removed."""
+    for tmp in out.parent.glob(f"{out.name}.tmp-*"):
+        try:
+            pid = int(tmp.name.rsplit("-", 1)[1])
+        except ValueError:
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except PermissionError:  # a live process of another user: not ours to remove
+            continue
+
+
+def run_stage(
+    stage: str,
+    out_dir: str | Path,
+    *,
+    config: dict,
+    inputs: Iterable[dict],
+    work: Callable[[Path], StageResult],
+    force: bool = False,
+) -> dict:
     """Run ``work(tmp_dir)`` unless ``out_dir`` already holds the same fingerprint.
 
     ``inputs`` lists what the stage read (``{"path": ..., "sha256": ...}`` or any
@@ -87,6 +111,7 @@ def run_stage(stage: str, out_dir: str | Path, *, config: dict, inputs: Iterable
         manifest["skipped"] = True
         return manifest
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_tmp(out)
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -106,8 +131,9 @@ def run_stage(stage: str, out_dir: str | Path, *, config: dict, inputs: Iterable
             "wall_time_s": round(time.time() - started, 3),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n",
-                                    encoding="utf-8")
+        (tmp / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        )
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from xlrm.config import option
 from xlrm.data.langid import DEFAULT_LANGUAGES
+from xlrm.dedup.config import DedupConfig
 
 FormatName = Literal["auto", "xlrm", "trl", "hh", "sharegpt", "rewardbench", "scored", "pairwise"]
 
@@ -14,12 +15,17 @@ FormatName = Literal["auto", "xlrm", "trl", "hh", "sharegpt", "rewardbench", "sc
 @dataclass
 class SourceConfig:
     path: str | None = option(None, help="Local file, folder or glob (.json, .jsonl[.gz], .parquet)")
-    hub: str | None = option(None, help="Hub dataset id or short name: saferlhf, helpsteer2, offsetbias, "
-                                        "wildguard, magpie, m-rewardbench")
+    hub: str | None = option(
+        None,
+        help="Hub dataset id or short name: saferlhf, helpsteer2, offsetbias, "
+        "wildguard, magpie, m-rewardbench",
+    )
     builtin: Literal["train", "eval"] | None = option(None, help="The built-in multilingual set (split)")
     name: str | None = option(None, help="Source label stored in each row (default: file stem or dataset id)")
     format: FormatName = option("auto", help="Input format; auto detects it from the first row")
-    language: str | None = option(None, help="Language of every row (ISO 639-1); unset: from the row or detected")
+    language: str | None = option(
+        None, help="Language of every row (ISO 639-1); unset: from the row or detected"
+    )
     category: str | None = option(None, help="Category given to every row that has none")
     split: str | None = option(None, help="Hub split (default: the data set's usual training split)")
     config_name: str | None = option(None, help="Hub dataset config name")
@@ -58,8 +64,14 @@ class DataConfig:
     out: str = option("xlrm-runs/data", help="Output folder: pairs.parquet, dropped.jsonl, manifest.json")
     strict: bool = option(False, help="Stop at the first bad row (file, row, field) instead of dropping it")
     detect_language: bool = option(True, help="Detect the language of rows that do not carry one")
-    detect_languages: list[str] = option(list(DEFAULT_LANGUAGES),
-                                         help="Candidate languages for detection (ISO 639-1)")
+    detect_languages: list[str] = option(
+        list(DEFAULT_LANGUAGES), help="Candidate languages for detection (ISO 639-1)"
+    )
+    dedup: DedupConfig | None = option(
+        None,
+        help="Remove duplicates and eval contamination after validation (a `dedup:` mapping; "
+        "eval_sets may name files or `builtin:eval`)",
+    )
     force: bool = option(False, help="Rerun even if inputs and config are unchanged")
 
     def validate(self) -> None:

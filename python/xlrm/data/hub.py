@@ -31,8 +31,10 @@ def load_rows(name: str, split: str | None = None, config_name: str | None = Non
     try:
         import datasets
     except ImportError:
-        raise InputError(f"hub source {dataset_id!r} needs the `datasets` package",
-                         hint="pip install 'xlrm[hub]', or export the data set to JSONL/Parquet and use `path:`") from None
+        raise InputError(
+            f"hub source {dataset_id!r} needs the `datasets` package",
+            hint="pip install 'xlrm[hub]', or export the data set to JSONL/Parquet and use `path:`",
+        ) from None
     if limit is not None:
         split = f"{split}[:{limit}]"
     try:
@@ -40,8 +42,10 @@ def load_rows(name: str, split: str | None = None, config_name: str | None = Non
     except Exception as e:  # offline, gated, renamed: all end the same way for the user
         raise InputError(
             f"could not load hub dataset {dataset_id!r} (split {split!r}): {type(e).__name__}: {str(e)[:300]}",
-            hint=("without Hub access, save it elsewhere with "
-                  f"`datasets.load_dataset({dataset_id!r}, split={split!r}).to_parquet('x.parquet')` "
-                  "and set `path: x.parquet` in this source"),
+            hint=(
+                "without Hub access, save it elsewhere with "
+                f"`datasets.load_dataset({dataset_id!r}, split={split!r}).to_parquet('x.parquet')` "
+                "and set `path: x.parquet` in this source"
+            ),
         ) from None
     return ds

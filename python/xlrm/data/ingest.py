@@ -50,8 +50,9 @@ class _Sink:
         self.problems.append(p)
 
 
-def _records_only(stream: Iterable[Record | Problem], sink: _Sink, counter: Counter,
-                  rename: dict) -> Iterator[Record]:
+def _records_only(
+    stream: Iterable[Record | Problem], sink: _Sink, counter: Counter, rename: dict
+) -> Iterator[Record]:
     for item in stream:
         counter["rows_in"] += 1
         if isinstance(item, Problem):
@@ -69,15 +70,29 @@ def _open_source(src: SourceConfig) -> tuple[Iterable[Record | Problem], list[di
         stream = itertools.chain.from_iterable(read_file(f) for f in files)
     elif src.hub is not None:
         ds = hub.load_rows(src.hub, src.split, src.config_name, src.limit)
-        inputs = [{"hub": hub.resolve(src.hub)[0], "split": src.split, "fingerprint": getattr(ds, "_fingerprint", None)}]
+        inputs = [
+            {
+                "hub": hub.resolve(src.hub)[0],
+                "split": src.split,
+                "fingerprint": getattr(ds, "_fingerprint", None),
+            }
+        ]
         stream = from_rows(ds, f"hub:{src.hub}")
     else:
         from xlrm.data import builtin
 
         langs = tuple(require_code(c, "builtin source languages") for c in src.languages)
-        rows = builtin.generate(languages=langs, split=src.builtin, per_section=src.per_section, seed=src.seed)
-        inputs = [{"builtin": src.builtin, "languages": list(langs), "per_section": src.per_section,
-                   "seed": src.seed}]
+        rows = builtin.generate(
+            languages=langs, split=src.builtin, per_section=src.per_section, seed=src.seed
+        )
+        inputs = [
+            {
+                "builtin": src.builtin,
+                "languages": list(langs),
+                "per_section": src.per_section,
+                "seed": src.seed,
+            }
+        ]
         stream = from_rows(rows, f"builtin:{src.builtin}")
     if src.limit is not None and src.hub is None:
         stream = itertools.islice(stream, src.limit)
@@ -91,7 +106,8 @@ def _format_for(src: SourceConfig, first: Record) -> str:
     if name is None:
         raise InputError(
             f"cannot tell the format from the columns {sorted(first.data)}",
-            file=first.file, row=first.row,
+            file=first.file,
+            row=first.row,
             hint="set `format:` on this source, or rename columns with `columns: {old: new}`",
         )
     return name
@@ -106,8 +122,13 @@ def ingest(cfg: DataConfig) -> IngestResult:
     for src in cfg.sources:
         label = src.label()
         fixed_lang = require_code(src.language, f"source {label}: language") if src.language else None
-        ctx = Context(source=label, language=fixed_lang, category=src.category, min_margin=src.min_margin,
-                      columns=src.columns)
+        ctx = Context(
+            source=label,
+            language=fixed_lang,
+            category=src.category,
+            min_margin=src.min_margin,
+            columns=src.columns,
+        )
         stream, src_inputs = _open_source(src)
         inputs.extend(src_inputs)
         counter: Counter = Counter()
@@ -142,8 +163,14 @@ def _language_text(pair: dict) -> str:
     return text
 
 
-def _finish(cfg: DataConfig, converted: list[Converted], sink: _Sink, rows_in: int, inputs: list[dict],
-            per_source: dict) -> IngestResult:
+def _finish(
+    cfg: DataConfig,
+    converted: list[Converted],
+    sink: _Sink,
+    rows_in: int,
+    inputs: list[dict],
+    per_source: dict,
+) -> IngestResult:
     from xlrm.text import equal_normalized
 
     valid: list[Converted] = []
@@ -167,27 +194,49 @@ def _finish(cfg: DataConfig, converted: list[Converted], sink: _Sink, rows_in: i
     if undetected:
         if not cfg.detect_language:
             for c in undetected:
-                sink.add(Problem(c.file, c.row, "missing_language", "language",
-                                 "no language given and detection is off"))
+                sink.add(
+                    Problem(
+                        c.file,
+                        c.row,
+                        "missing_language",
+                        "language",
+                        "no language given and detection is off",
+                    )
+                )
         else:
             texts = [_language_text(c.pair) for c in undetected]
             for c, code in zip(undetected, langid.detect(texts, tuple(cfg.detect_languages)), strict=True):
                 c.pair["language"] = code
                 if code is None:
-                    sink.add(Problem(c.file, c.row, "language_undetected", "language",
-                                     "the detector could not decide; set `language:` on the source"))
+                    sink.add(
+                        Problem(
+                            c.file,
+                            c.row,
+                            "language_undetected",
+                            "language",
+                            "the detector could not decide; set `language:` on the source",
+                        )
+                    )
                 else:
                     method["detected"] += 1
     kept = [c for c in valid if c.pair["language"] is not None]
 
     if kept:
-        same = equal_normalized([response_text(c.pair["chosen"]) for c in kept],
-                                [response_text(c.pair["rejected"]) for c in kept])
+        same = equal_normalized(
+            [response_text(c.pair["chosen"]) for c in kept], [response_text(c.pair["rejected"]) for c in kept]
+        )
         out = []
         for c, is_same in zip(kept, same, strict=True):
             if is_same:
-                sink.add(Problem(c.file, c.row, "identical_responses", "rejected",
-                                 "chosen and rejected are the same after whitespace normalisation"))
+                sink.add(
+                    Problem(
+                        c.file,
+                        c.row,
+                        "identical_responses",
+                        "rejected",
+                        "chosen and rejected are the same after whitespace normalisation",
+                    )
+                )
             else:
                 out.append(c)
         kept = out

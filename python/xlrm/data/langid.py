@@ -11,8 +11,29 @@ from importlib import metadata
 
 # The 23 languages of Multilingual RewardBench plus English.
 DEFAULT_LANGUAGES = (
-    "ar", "cs", "de", "el", "en", "es", "fa", "fr", "he", "hi", "id", "it", "ja", "ko", "nl", "pl",
-    "pt", "ro", "ru", "tr", "uk", "vi", "zh",
+    "ar",
+    "cs",
+    "de",
+    "el",
+    "en",
+    "es",
+    "fa",
+    "fr",
+    "he",
+    "hi",
+    "id",
+    "it",
+    "ja",
+    "ko",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "ru",
+    "tr",
+    "uk",
+    "vi",
+    "zh",
 )
 
 
@@ -33,8 +54,9 @@ def _detector(languages: tuple[str, ...]):
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
 
 
-def detect(texts: list[str], languages: tuple[str, ...] = DEFAULT_LANGUAGES,
-           sample_chars: int = 600) -> list[str | None]:
+def detect(
+    texts: list[str], languages: tuple[str, ...] = DEFAULT_LANGUAGES, sample_chars: int = 600
+) -> list[str | None]:
     """ISO 639-1 code per text (None when undecidable). Only the first ``sample_chars``
     characters are read: enough for a stable answer, and fast on long responses."""
     if not texts:
@@ -44,7 +66,9 @@ def detect(texts: list[str], languages: tuple[str, ...] = DEFAULT_LANGUAGES,
     return [lang.iso_code_639_1.name.lower() if lang is not None else None for lang in found]
 
 
-def confidence(texts: list[str], language: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> list[float]:
+def confidence(
+    texts: list[str], language: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES
+) -> list[float]:
     """The detector's confidence (0..1) that each text is in ``language``."""
     from lingua import IsoCode639_1, Language
 

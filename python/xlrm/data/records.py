@@ -39,13 +39,22 @@ class Problem:
     detail: str = ""
 
     def as_error(self) -> InputError:
-        return InputError(f"{self.reason.replace('_', ' ')}: {self.detail}".rstrip(": "),
-                          file=self.file, row=self.row, field=self.field,
-                          hint="fix the row, or run without --strict to drop and count such rows")
+        return InputError(
+            f"{self.reason.replace('_', ' ')}: {self.detail}".rstrip(": "),
+            file=self.file,
+            row=self.row,
+            field=self.field,
+            hint="fix the row, or run without --strict to drop and count such rows",
+        )
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "row": self.row, "reason": self.reason, "field": self.field,
-                "detail": self.detail}
+        return {
+            "file": self.file,
+            "row": self.row,
+            "reason": self.reason,
+            "field": self.field,
+            "detail": self.detail,
+        }
 
 
 def expand_paths(spec: str) -> list[Path]:
@@ -59,7 +68,8 @@ def expand_paths(spec: str) -> list[Path]:
         files = [p] if p.is_file() else []
     if not files:
         raise InputError(
-            "no such file (or no .jsonl/.json/.parquet file matches)", file=spec,
+            "no such file (or no .jsonl/.json/.parquet file matches)",
+            file=spec,
             hint="check the path; globs like data/*.jsonl and folders are accepted",
         )
     for f in files:
@@ -103,8 +113,11 @@ def _read_json(path: Path) -> Iterator[Record | Problem]:
     except UnicodeDecodeError as e:
         raise InputError(f"file is not UTF-8 (byte {e.start})", file=name) from None
     except json.JSONDecodeError as e:
-        raise InputError(f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}", file=name,
-                         hint="JSON Lines files must end in .jsonl") from None
+        raise InputError(
+            f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}",
+            file=name,
+            hint="JSON Lines files must end in .jsonl",
+        ) from None
     if isinstance(obj, dict) and all(isinstance(v, list) for v in obj.values()):
         # A mapping of group -> rows (e.g. OffsetBias's bias type -> items): keep the group.
         index = 0
@@ -152,4 +165,3 @@ def from_rows(rows, name: str) -> Iterator[Record]:
     """Rows already in memory (a hub dataset, a generator) as records."""
     for index, row in enumerate(rows, start=1):
         yield Record(name, index, dict(row))
-

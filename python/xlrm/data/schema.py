@@ -26,16 +26,18 @@ SECTIONS = ("chat", "chat_hard", "safety", "reasoning")
 MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
 MESSAGES = pa.list_(MESSAGE)
 
-PAIR_SCHEMA = pa.schema([
-    ("id", pa.string()),
-    ("prompt", MESSAGES),
-    ("chosen", MESSAGES),
-    ("rejected", MESSAGES),
-    ("language", pa.string()),
-    ("source", pa.string()),
-    ("category", pa.string()),
-    ("subset", pa.string()),
-])
+PAIR_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("prompt", MESSAGES),
+        ("chosen", MESSAGES),
+        ("rejected", MESSAGES),
+        ("language", pa.string()),
+        ("source", pa.string()),
+        ("category", pa.string()),
+        ("subset", pa.string()),
+    ]
+)
 
 COLUMNS = tuple(PAIR_SCHEMA.names)
 REQUIRED = ("id", "prompt", "chosen", "rejected", "language", "source")

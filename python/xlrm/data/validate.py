@@ -10,7 +10,7 @@ REASONS = {
     "missing_turns": "the message list is missing or empty",
     "missing_field": "a required field is missing",
     "wrong_role": "a message has a role that does not fit here (prompts end on a user turn; "
-                  "chosen and rejected hold assistant turns)",
+    "chosen and rejected hold assistant turns)",
     "non_string_content": "message content is not text",
     "empty_turn": "a message is empty or only whitespace",
     "invalid_unicode": "text holds lone surrogates that cannot be encoded as UTF-8",

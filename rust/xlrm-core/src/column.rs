@@ -21,7 +21,10 @@ impl<'a> StrColumn<'a> {
             ));
         }
         if offsets[0] < 0 {
-            return Err(Error::Buffers(format!("first offset is negative ({})", offsets[0])));
+            return Err(Error::Buffers(format!(
+                "first offset is negative ({})",
+                offsets[0]
+            )));
         }
         for (row, w) in offsets.windows(2).enumerate() {
             if w[1] < w[0] {
@@ -41,7 +44,10 @@ impl<'a> StrColumn<'a> {
         let col = StrColumn { data, offsets };
         for row in 0..col.len() {
             if let Err(e) = std::str::from_utf8(col.bytes(row)) {
-                return Err(Error::Utf8 { row, byte: e.valid_up_to() });
+                return Err(Error::Utf8 {
+                    row,
+                    byte: e.valid_up_to(),
+                });
             }
         }
         Ok(col)
@@ -82,7 +88,10 @@ impl StrColumnBuilder {
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
-        StrColumnBuilder { data: Vec::with_capacity(bytes), offsets }
+        StrColumnBuilder {
+            data: Vec::with_capacity(bytes),
+            offsets,
+        }
     }
 
     pub fn push(&mut self, s: &str) {
@@ -113,18 +122,39 @@ mod tests {
         }
         let (d, o) = b.finish();
         let c = StrColumn::new(&d, &o).unwrap();
-        assert_eq!(c.iter().collect::<Vec<_>>(), vec!["a", "", "한국어", "中文"]);
+        assert_eq!(
+            c.iter().collect::<Vec<_>>(),
+            vec!["a", "", "한국어", "中文"]
+        );
     }
 
     #[test]
     fn rejects_bad_buffers() {
-        assert!(matches!(StrColumn::new(b"abc", &[]), Err(Error::Buffers(_))));
-        assert!(matches!(StrColumn::new(b"abc", &[0, 2, 1]), Err(Error::Buffers(_))));
-        assert!(matches!(StrColumn::new(b"abc", &[0, 4]), Err(Error::Buffers(_))));
-        assert!(matches!(StrColumn::new(b"abc", &[-1, 2]), Err(Error::Buffers(_))));
+        assert!(matches!(
+            StrColumn::new(b"abc", &[]),
+            Err(Error::Buffers(_))
+        ));
+        assert!(matches!(
+            StrColumn::new(b"abc", &[0, 2, 1]),
+            Err(Error::Buffers(_))
+        ));
+        assert!(matches!(
+            StrColumn::new(b"abc", &[0, 4]),
+            Err(Error::Buffers(_))
+        ));
+        assert!(matches!(
+            StrColumn::new(b"abc", &[-1, 2]),
+            Err(Error::Buffers(_))
+        ));
         // a Hangul syllable cut in the middle
         let s = "한".as_bytes();
-        assert_eq!(StrColumn::new(s, &[0, 2]).unwrap_err(), Error::Utf8 { row: 0, byte: 0 });
-        assert_eq!(StrColumn::new(b"ok\xff", &[0, 2, 3]).unwrap_err(), Error::Utf8 { row: 1, byte: 0 });
+        assert_eq!(
+            StrColumn::new(s, &[0, 2]).unwrap_err(),
+            Error::Utf8 { row: 0, byte: 0 }
+        );
+        assert_eq!(
+            StrColumn::new(b"ok\xff", &[0, 2, 3]).unwrap_err(),
+            Error::Utf8 { row: 1, byte: 0 }
+        );
     }
 }

@@ -8,6 +8,8 @@ pub mod column;
 pub mod dedup;
 pub mod error;
 pub mod normalize;
+pub mod pack;
+pub mod stats;
 
 pub use column::{StrColumn, StrColumnBuilder};
 pub use error::{Error, Result};

@@ -24,5 +24,8 @@ pub fn to_numpy<'py>(
     py: Python<'py>,
     (data, offsets): (Vec<u8>, Vec<i64>),
 ) -> (Bound<'py, PyArray1<u8>>, Bound<'py, PyArray1<i64>>) {
-    (PyArray1::from_vec(py, data), PyArray1::from_vec(py, offsets))
+    (
+        PyArray1::from_vec(py, data),
+        PyArray1::from_vec(py, offsets),
+    )
 }

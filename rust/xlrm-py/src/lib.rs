@@ -7,6 +7,8 @@ use pyo3::prelude::*;
 mod buffers;
 mod dedup;
 mod errors;
+mod pack;
+mod stats;
 mod text;
 
 #[pymodule]
@@ -14,6 +16,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("XlrmError", m.py().get_type::<errors::XlrmError>())?;
     text::register(m)?;
+    pack::register(m)?;
     dedup::register(m)?;
+    stats::register(m)?;
     Ok(())
 }

@@ -8,8 +8,18 @@ use xlrm_core::StrColumn;
 use crate::buffers::{slices, to_numpy};
 use crate::errors::to_py;
 
-fn options(nfkc: bool, casefold: bool, strip_punct: bool, fold_whitespace: bool) -> NormalizeOptions {
-    NormalizeOptions { nfkc, casefold, strip_punct, fold_whitespace }
+fn options(
+    nfkc: bool,
+    casefold: bool,
+    strip_punct: bool,
+    fold_whitespace: bool,
+) -> NormalizeOptions {
+    NormalizeOptions {
+        nfkc,
+        casefold,
+        strip_punct,
+        fold_whitespace,
+    }
 }
 
 /// Normalise a string column given as Arrow buffers; returns new buffers.

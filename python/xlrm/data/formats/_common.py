@@ -7,8 +7,13 @@ from dataclasses import dataclass, field
 from xlrm.data.records import Problem, Record
 
 ROLE_ALIASES = {
-    "user": "user", "human": "user", "prompter": "user",
-    "assistant": "assistant", "gpt": "assistant", "bot": "assistant", "model": "assistant",
+    "user": "user",
+    "human": "user",
+    "prompter": "user",
+    "assistant": "assistant",
+    "gpt": "assistant",
+    "bot": "assistant",
+    "model": "assistant",
     "chatbot": "assistant",
     "system": "system",
 }
@@ -91,7 +96,9 @@ def require(data: dict, *names: str) -> None:
             raise RowError("missing_field", n, "required by this format")
 
 
-def split_shared_prefix(chosen: list[dict], rejected: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+def split_shared_prefix(
+    chosen: list[dict], rejected: list[dict]
+) -> tuple[list[dict], list[dict], list[dict]]:
     """Implicit-prompt conversations: the shared leading turns are the prompt."""
     k = 0
     while k < min(len(chosen), len(rejected)) - 1 and chosen[k] == rejected[k]:
@@ -102,23 +109,37 @@ def split_shared_prefix(chosen: list[dict], rejected: list[dict]) -> tuple[list[
     return chosen[:k], chosen[k:], rejected[k:]
 
 
-def make_pair(ctx: Context, rec: Record, prompt, chosen, rejected, *, language=None, category=None,
-              subset=None, pair_id=None) -> Converted:
+def make_pair(
+    ctx: Context,
+    rec: Record,
+    prompt,
+    chosen,
+    rejected,
+    *,
+    language=None,
+    category=None,
+    subset=None,
+    pair_id=None,
+) -> Converted:
     data = rec.data
     pid = pair_id if pair_id is not None else data.get("id")
     if pid is None:
         pid = f"{ctx.source}/{rec.row}"
     lang = language if language is not None else data.get("language", ctx.language)
-    return Converted(rec.file, rec.row, {
-        "id": str(pid),
-        "prompt": prompt,
-        "chosen": chosen,
-        "rejected": rejected,
-        "language": lang if isinstance(lang, str) and lang else None,
-        "source": ctx.source,
-        "category": category if category is not None else data.get("category", ctx.category),
-        "subset": subset if subset is not None else data.get("subset"),
-    })
+    return Converted(
+        rec.file,
+        rec.row,
+        {
+            "id": str(pid),
+            "prompt": prompt,
+            "chosen": chosen,
+            "rejected": rejected,
+            "language": lang if isinstance(lang, str) and lang else None,
+            "source": ctx.source,
+            "category": category if category is not None else data.get("category", ctx.category),
+            "subset": subset if subset is not None else data.get("subset"),
+        },
+    )
 
 
 def problem(rec: Record, err: RowError) -> Problem:

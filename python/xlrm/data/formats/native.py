@@ -8,8 +8,12 @@ NAME = "xlrm"
 
 
 def matches(row: dict) -> bool:
-    return (isinstance(row.get("prompt"), list) and isinstance(row.get("chosen"), list)
-            and "source" in row and "language" in row)
+    return (
+        isinstance(row.get("prompt"), list)
+        and isinstance(row.get("chosen"), list)
+        and "source" in row
+        and "language" in row
+    )
 
 
 def convert(records, ctx):
@@ -17,8 +21,13 @@ def convert(records, ctx):
         try:
             d = rec.data
             require(d, "prompt", "chosen", "rejected")
-            c = make_pair(ctx, rec, messages(d["prompt"], "prompt"), messages(d["chosen"], "chosen"),
-                          messages(d["rejected"], "rejected"))
+            c = make_pair(
+                ctx,
+                rec,
+                messages(d["prompt"], "prompt"),
+                messages(d["chosen"], "chosen"),
+                messages(d["rejected"], "rejected"),
+            )
             c.pair["source"] = d.get("source") or ctx.source
             yield c
         except RowError as e:

@@ -47,7 +47,13 @@ def convert(records, ctx):
                 raise RowError("bad_label", label, f"expected {first_wins} or {second_wins}, got {value!r}")
             good, bad = (first, second) if value == first_wins else (second, first)
             key = "instruction" if "instruction" in d else "prompt"
-            yield make_pair(ctx, rec, user(d[key], key), assistant(d[good], good), assistant(d[bad], bad),
-                            subset=d.get("bias", d.get("_group")))
+            yield make_pair(
+                ctx,
+                rec,
+                user(d[key], key),
+                assistant(d[good], good),
+                assistant(d[bad], bad),
+                subset=d.get("bias", d.get("_group")),
+            )
         except RowError as e:
             yield problem(rec, e)

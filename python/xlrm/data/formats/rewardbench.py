@@ -10,14 +10,33 @@ NAME = "rewardbench"
 
 # RewardBench subset -> section (the four sections reported per language).
 SUBSET_SECTIONS = {
-    **dict.fromkeys(["alpacaeval-easy", "alpacaeval-length", "alpacaeval-hard", "mt-bench-easy",
-                     "mt-bench-med"], "chat"),
-    **dict.fromkeys(["mt-bench-hard", "llmbar-natural", "llmbar-adver-neighbor",
-                     "llmbar-adver-GPTInst", "llmbar-adver-GPTOut", "llmbar-adver-manual"], "chat_hard"),
-    **dict.fromkeys(["refusals-dangerous", "refusals-offensive", "xstest-should-refuse",
-                     "xstest-should-respond", "donotanswer"], "safety"),
-    **dict.fromkeys(["math-prm", "hep-cpp", "hep-go", "hep-java", "hep-js", "hep-python", "hep-rust"],
-                    "reasoning"),
+    **dict.fromkeys(
+        ["alpacaeval-easy", "alpacaeval-length", "alpacaeval-hard", "mt-bench-easy", "mt-bench-med"], "chat"
+    ),
+    **dict.fromkeys(
+        [
+            "mt-bench-hard",
+            "llmbar-natural",
+            "llmbar-adver-neighbor",
+            "llmbar-adver-GPTInst",
+            "llmbar-adver-GPTOut",
+            "llmbar-adver-manual",
+        ],
+        "chat_hard",
+    ),
+    **dict.fromkeys(
+        [
+            "refusals-dangerous",
+            "refusals-offensive",
+            "xstest-should-refuse",
+            "xstest-should-respond",
+            "donotanswer",
+        ],
+        "safety",
+    ),
+    **dict.fromkeys(
+        ["math-prm", "hep-cpp", "hep-go", "hep-java", "hep-js", "hep-python", "hep-rust"], "reasoning"
+    ),
 }
 
 
@@ -32,8 +51,7 @@ def section_of(subset: str | None) -> str | None:
 
 
 def matches(row: dict) -> bool:
-    return (isinstance(row.get("prompt"), str) and isinstance(row.get("chosen"), str)
-            and "subset" in row)
+    return isinstance(row.get("prompt"), str) and isinstance(row.get("chosen"), str) and "subset" in row
 
 
 def convert(records, ctx):
@@ -45,8 +63,15 @@ def convert(records, ctx):
             lang = normalize_code(d["language"]) if d.get("language") else ctx.language
             if d.get("language") and lang is None:
                 raise RowError("unknown_language", "language", f"unknown code {d['language']!r}")
-            yield make_pair(ctx, rec, user(d["prompt"], "prompt"), assistant(d["chosen"], "chosen"),
-                            assistant(d["rejected"], "rejected"), language=lang,
-                            category=section_of(subset) or ctx.category, subset=subset)
+            yield make_pair(
+                ctx,
+                rec,
+                user(d["prompt"], "prompt"),
+                assistant(d["chosen"], "chosen"),
+                assistant(d["rejected"], "rejected"),
+                language=lang,
+                category=section_of(subset) or ctx.category,
+                subset=subset,
+            )
         except RowError as e:
             yield problem(rec, e)

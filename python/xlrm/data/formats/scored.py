@@ -14,8 +14,11 @@ NAME = "scored"
 
 
 def matches(row: dict) -> bool:
-    return "response" in row and "score" in row and ("conversations" in row or "prompt" in row
-                                                     or "instruction" in row)
+    return (
+        "response" in row
+        and "score" in row
+        and ("conversations" in row or "prompt" in row or "instruction" in row)
+    )
 
 
 def _prompt(d: dict) -> list[dict]:
@@ -47,8 +50,13 @@ def convert(records, ctx):
     for key, items in groups.items():
         first = firsts[key]
         if len(items) < 2:
-            yield Problem(first.file, first.row, "single_response", "response",
-                          "only one scored response for this prompt")
+            yield Problem(
+                first.file,
+                first.row,
+                "single_response",
+                "response",
+                "only one scored response for this prompt",
+            )
             continue
         # stable order: highest score first, then file order, so ties break deterministically
         items.sort(key=lambda t: (-t[0], t[1].file, t[1].row))
@@ -58,8 +66,13 @@ def convert(records, ctx):
             yield Problem(first.file, first.row, "tied_scores", "score", "best and worst scores are equal")
             continue
         if margin < ctx.min_margin:
-            yield Problem(first.file, first.row, "margin_below_minimum", "score",
-                          f"margin {margin:.4g} < min_margin {ctx.min_margin}")
+            yield Problem(
+                first.file,
+                first.row,
+                "margin_below_minimum",
+                "score",
+                f"margin {margin:.4g} < min_margin {ctx.min_margin}",
+            )
             continue
         pair = make_pair(ctx, first, best[3], best[2], worst[2], pair_id=f"{ctx.source}/{first.row}")
         pair.pair["subset"] = None

@@ -18,7 +18,13 @@ def convert(records, ctx):
             d = rec.data
             require(d, "conversations", "chosen", "rejected")
             prompt = messages(d["conversations"], "conversations")
-            yield make_pair(ctx, rec, prompt, assistant(d["chosen"], "chosen"),
-                            assistant(d["rejected"], "rejected"), subset=d.get("_group"))
+            yield make_pair(
+                ctx,
+                rec,
+                prompt,
+                assistant(d["chosen"], "chosen"),
+                assistant(d["rejected"], "rejected"),
+                subset=d.get("_group"),
+            )
         except RowError as e:
             yield problem(rec, e)

@@ -3,8 +3,16 @@ explicit ``prompt`` column or an implicit prompt shared by ``chosen`` and ``reje
 
 from __future__ import annotations
 
-from xlrm.data.formats._common import (RowError, assistant, make_pair, messages, problem, require,
-                                       split_shared_prefix, user)
+from xlrm.data.formats._common import (
+    RowError,
+    assistant,
+    make_pair,
+    messages,
+    problem,
+    require,
+    split_shared_prefix,
+    user,
+)
 
 NAME = "trl"
 
@@ -39,8 +47,13 @@ def convert_row(rec, ctx):
     if not isinstance(chosen, str) or not isinstance(rejected, str):
         raise RowError("non_string_content", "chosen", "expected strings or message lists")
     prefix = _common_text_prefix(chosen, rejected)
-    return make_pair(ctx, rec, user(prefix.strip(), "prompt") if prefix.strip() else [],
-                     assistant(chosen[len(prefix):], "chosen"), assistant(rejected[len(prefix):], "rejected"))
+    return make_pair(
+        ctx,
+        rec,
+        user(prefix.strip(), "prompt") if prefix.strip() else [],
+        assistant(chosen[len(prefix) :], "chosen"),
+        assistant(rejected[len(prefix) :], "rejected"),
+    )
 
 
 def convert(records, ctx):

@@ -1,0 +1,124 @@
+"""Probe texts for the representation analysis: pairs in the xlrm schema → one conversation per row.
+
+Each row is a conversation (chat messages) and its language. With ``text: chosen`` a pair gives
+``prompt + chosen``, the input a reward model scores; ``both`` gives the chosen and the rejected
+conversation as two rows. The row order is fixed (sorted by length for batching, ties by file
+order), so every model sees the same rows in the same order and states can be paired row by row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlrm.errors import InputError
+
+
+@dataclass
+class Probes:
+    conversations: list[list[dict]]
+    languages: list[str]
+    ids: list[str]
+    dropped: Counter = field(default_factory=Counter)
+
+    def __len__(self) -> int:
+        return len(self.conversations)
+
+    def language_counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(self.languages).items()))
+
+
+def _read_pairs(spec: str) -> tuple[list[dict], list[dict]]:
+    """Rows of the probe source and a description of it (for the manifest)."""
+    if spec.startswith("builtin:"):
+        split = spec.split(":", 1)[1] or "eval"
+        from xlrm.data.builtin import generate
+
+        return generate(split=split, per_section=25, seed=0), [{"builtin": split}]
+    path = Path(spec)
+    if not path.exists():
+        raise InputError(
+            f"probe file {spec} does not exist", hint="pass a pairs .parquet/.jsonl or builtin:eval"
+        )
+    files = (
+        sorted(p for p in path.rglob("*") if p.suffix in (".parquet", ".jsonl", ".json"))
+        if path.is_dir()
+        else [path]
+    )
+    rows: list[dict] = []
+    described = []
+    for f in files:
+        if f.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            rows.extend(pq.read_table(f).to_pylist())
+        else:
+            import json
+
+            text = f.read_text(encoding="utf-8")
+            if f.suffix == ".jsonl":
+                for i, line in enumerate(text.splitlines(), 1):
+                    if line.strip():
+                        try:
+                            rows.append(json.loads(line))
+                        except json.JSONDecodeError as e:
+                            raise InputError(f"invalid JSON: {e}", file=str(f), row=i) from None
+            else:
+                data = json.loads(text)
+                rows.extend(data if isinstance(data, list) else data.get("rows", []))
+        st = f.stat()
+        described.append({"path": str(f), "size": st.st_size, "mtime_ns": st.st_mtime_ns})
+    return rows, described
+
+
+def load_probes(
+    spec: str, *, languages: list[str], max_per_language: int, text: str
+) -> tuple[Probes, list[dict]]:
+    rows, described = _read_pairs(spec)
+    keep = set(languages)
+    taken: Counter = Counter()
+    dropped: Counter = Counter()
+    items: list[tuple[int, list[dict], str, str]] = []
+    for i, row in enumerate(rows):
+        lang = row.get("language")
+        prompt, chosen, rejected = row.get("prompt"), row.get("chosen"), row.get("rejected")
+        if not lang:
+            dropped["no language"] += 1
+            continue
+        if keep and lang not in keep:
+            dropped["language not selected"] += 1
+            continue
+        if not isinstance(prompt, list) or not prompt:
+            dropped["no prompt messages"] += 1
+            continue
+        if taken[lang] >= max_per_language:
+            dropped["over max_per_language"] += 1
+            continue
+        convs = []
+        if text in ("chosen", "both"):
+            convs.append(("chosen", prompt + list(chosen or [])))
+        if text in ("rejected", "both"):
+            convs.append(("rejected", prompt + list(rejected or [])))
+        if text == "prompt":
+            convs.append(("prompt", list(prompt)))
+        if any(len(c) == len(prompt) for kind, c in convs if kind != "prompt"):
+            dropped["empty reply"] += 1
+            continue
+        taken[lang] += 1
+        for kind, conv in convs:
+            items.append((i, conv, lang, f"{row.get('id', i)}:{kind}"))
+    if not items:
+        raise InputError(
+            f"no probe rows left from {spec} (dropped: {dict(dropped) or 'none'})",
+            hint="check `languages:` and that rows carry prompt/chosen/rejected/language",
+        )
+    # Longest first (fewer padding tokens per batch); ties keep file order.
+    items.sort(key=lambda t: (-sum(len(m.get("content") or "") for m in t[1]), t[0]))
+    probes = Probes(
+        conversations=[t[1] for t in items],
+        languages=[t[2] for t in items],
+        ids=[t[3] for t in items],
+        dropped=dropped,
+    )
+    return probes, described

@@ -1,0 +1,103 @@
+"""Quality checks on a translated pair; every failure has a reason that the manifest counts.
+
+* ``copy``: a message came back identical to its source (untranslated);
+* ``language``: lingua does not identify the translation as the target language;
+* ``length_ratio``: len(translation) / (len(source) x the target's character density) is out of bounds;
+* ``chosen_equals_rejected``: the pair no longer prefers anything.
+
+Only the translatable text is checked (code, URLs and math are left out), and short messages
+("OK.") skip the language and length checks, whose verdicts on a few characters are noise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from xlrm.translate import languages
+
+REASONS = ("copy", "language", "length_ratio", "chosen_equals_rejected")
+_WS = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+class Detector(Protocol):
+    def detect(self, texts: list[str]) -> list[str | None]:
+        """ISO 639-1 code per text (None when unsure)."""
+
+
+class LinguaDetector:
+    """lingua, offline, built from a small language set (fast and less confusable)."""
+
+    def __init__(self, codes: list[str], low_accuracy: bool = False):
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+        langs = sorted(
+            {Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in codes},
+            key=lambda lang: lang.name,
+        )
+        if len(langs) < 2:  # lingua needs two; English is the natural contrast
+            langs.append(Language.ENGLISH if Language.ENGLISH not in langs else Language.SPANISH)
+        builder = LanguageDetectorBuilder.from_languages(*langs)
+        if low_accuracy:
+            builder = builder.with_low_accuracy_mode()
+        self._detector = builder.build()
+        self.codes = sorted(lang.iso_code_639_1.name.lower() for lang in langs)
+
+    def detect(self, texts: list[str]) -> list[str | None]:
+        found = self._detector.detect_languages_in_parallel_of(texts)
+        return [lang.iso_code_639_1.name.lower() if lang is not None else None for lang in found]
+
+
+@dataclass
+class MessageText:
+    """One message's translatable text before and after translation (placeholders removed)."""
+
+    field: str
+    index: int
+    source: str
+    output: str
+
+
+def _norm(text: str) -> str:
+    return _WS.sub(" ", text).strip().casefold()
+
+
+def letters(text: str) -> int:
+    return len(_LETTER.findall(text))
+
+
+def texts_to_detect(messages: list[MessageText], opts) -> list[str]:
+    if not opts.language:
+        return []
+    return [m.output for m in messages if len(m.source.strip()) >= opts.min_chars and m.output.strip()]
+
+
+def check_pair(
+    messages: list[MessageText],
+    chosen: list[str],
+    rejected: list[str],
+    tgt: str,
+    opts,
+    detected: dict[str, str | None],
+) -> list[tuple[str, str, int]]:
+    """Failures as ``(reason, field, message index)``; index -1 for pair-level failures."""
+    fails: list[tuple[str, str, int]] = []
+    density = languages.get(tgt).char_density
+    for m in messages:
+        long_enough = len(m.source.strip()) >= opts.min_chars
+        if opts.copy and letters(m.source) >= opts.copy_min_letters and _norm(m.output) == _norm(m.source):
+            fails.append(("copy", m.field, m.index))
+            continue
+        if opts.language and long_enough:
+            if not m.output.strip() or detected.get(m.output) != tgt:
+                fails.append(("language", m.field, m.index))
+                continue
+        if opts.length_ratio and long_enough:
+            ratio = len(m.output.strip()) / (len(m.source.strip()) * density)
+            if not opts.min_length_ratio <= ratio <= opts.max_length_ratio:
+                fails.append(("length_ratio", m.field, m.index))
+    if opts.distinct and chosen == rejected:
+        fails.append(("chosen_equals_rejected", "rejected", -1))
+    return fails

@@ -1,0 +1,39 @@
+//! Streaming statistics of hidden-state matrices.
+//!
+//! Rows arrive in chunks (`n × d`, row-major, f32/f64/f16/bf16) and are folded
+//! into fixed-size state (`d × d` in f64), so memory is flat in the number of
+//! rows. Everything here is deterministic for any rayon thread count: work is
+//! split by output tiles whose shape depends only on `d`, and every sum runs in
+//! a fixed order.
+//!
+//! - [`GramAccumulator`]: count, mean and the Gram/scatter matrix; spectra of
+//!   the centred or uncentred matrix through a symmetric eigendecomposition
+//!   ([`Spectrum`]: singular values, top-k shares, effective and stable rank).
+//! - [`CrossAccumulator`]: two models' representations of the same rows:
+//!   streaming linear CKA and mean cosine similarity of paired rows.
+//! - [`NormAccumulator`]: row-norm distributions per group (language), with
+//!   weighted quantiles, histograms and Wasserstein-1 distances.
+
+mod chunk;
+mod cross;
+mod gram;
+mod kernel;
+mod norms;
+mod spectrum;
+#[cfg(test)]
+mod tests;
+
+pub use chunk::{Chunk, Rows};
+pub use cross::{CrossAccumulator, CrossReport};
+pub use gram::{GramAccumulator, GramOptions, NonFinite, Precision};
+pub use norms::{wasserstein1, weighted_quantiles, GroupSummary, NormAccumulator, NormReport};
+pub use spectrum::Spectrum;
+
+use crate::error::Error;
+
+pub(crate) fn arg_err(name: &'static str, message: impl Into<String>) -> Error {
+    Error::Argument {
+        name,
+        message: message.into(),
+    }
+}
