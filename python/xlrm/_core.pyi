@@ -161,3 +161,80 @@ class pack:
         keep_head: int = 0,
         truncate_responses: bool = False,
     ) -> dict: ...
+
+# A dedup field: its chunks, each (message data uint8, message offsets int64, row offsets
+# int64 (rows + 1), skip mask bool per message or None); field 0 is the prompt.
+_Chunk = tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_] | None]
+
+class dedup:
+    """Exact / near-duplicate removal and decontamination; public wrappers in `xlrm.dedup`."""
+
+    @staticmethod
+    def dedup(
+        fields: list[list[_Chunk]],
+        *,
+        eval_fields: list[_Chunk] | None = None,
+        eval_set_index: npt.NDArray[np.uint32] | None = None,
+        priority: npt.NDArray[np.float64] | None = None,
+        exact: bool = True,
+        near: bool = True,
+        threshold: float = 0.8,
+        num_perm: int = 128,
+        bands: int = 0,
+        rows: int = 0,
+        seed: int = 1,
+        keep: str = "first",
+        word_ngram: int = 2,
+        char_ngram: int = 3,
+        nfkc: bool = True,
+        casefold: bool = True,
+        strip_punct: bool = False,
+        fold_whitespace: bool = True,
+        threads: int = 0,
+    ) -> dict: ...
+    @staticmethod
+    def exact_keys(
+        fields: list[list[_Chunk]],
+        *,
+        nfkc: bool = True,
+        casefold: bool = True,
+        strip_punct: bool = False,
+        fold_whitespace: bool = True,
+        threads: int = 0,
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]: ...
+    @staticmethod
+    def signatures(
+        fields: list[list[_Chunk]],
+        *,
+        num_perm: int = 128,
+        seed: int = 1,
+        word_ngram: int = 2,
+        char_ngram: int = 3,
+        nfkc: bool = True,
+        casefold: bool = True,
+        threads: int = 0,
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]: ...
+    @staticmethod
+    def shingle_hashes(
+        fields: list[list[_Chunk]],
+        *,
+        word_ngram: int = 2,
+        char_ngram: int = 3,
+        nfkc: bool = True,
+        casefold: bool = True,
+        threads: int = 0,
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
+    @staticmethod
+    def near_from_hashes(
+        hashes: npt.NDArray[np.uint64],
+        offsets: npt.NDArray[np.int64],
+        *,
+        threshold: float = 0.8,
+        num_perm: int = 128,
+        bands: int = 0,
+        rows: int = 0,
+        seed: int = 1,
+        threads: int = 0,
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.float32], int, int]: ...
+    @staticmethod
+    def lsh_params(threshold: float, num_perm: int = 128, false_negative_weight: float = 0.95) -> tuple[int, int]: ...
