@@ -77,7 +77,7 @@ impl CrossAccumulator {
         Ok(Self {
             x,
             y,
-            cross: vec![0.0; dim_x * dim_y],
+            cross: super::zeros(dim_x * dim_y, "the cross-Gram matrix")?,
             cos_sum: 0.0,
             cos_n: 0,
             zero_norm: 0,

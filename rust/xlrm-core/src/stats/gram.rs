@@ -269,7 +269,7 @@ impl GramAccumulator {
             skipped: 0,
             shift: None,
             sum: vec![0.0; dim],
-            gram: vec![0.0; dim * dim],
+            gram: super::zeros(dim * dim, "the Gram matrix")?,
             scratch: Scratch::default(),
         })
     }
@@ -455,7 +455,7 @@ impl GramAccumulator {
         let d = self.dim;
         let n = self.n as f64;
         let s = &self.sum;
-        let mut out = vec![0.0; d * d];
+        let mut out = super::zeros(d * d, "the scatter matrix")?;
         out.par_chunks_mut(d).enumerate().for_each(|(j, col)| {
             for i in j..d {
                 let g = self.gram[j * d + i];

@@ -31,6 +31,22 @@ pub use spectrum::Spectrum;
 
 use crate::error::Error;
 
+/// A zeroed `len`-element buffer, or an error (not an abort) when memory runs out.
+pub(crate) fn zeros(len: usize, what: &str) -> crate::error::Result<Vec<f64>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| {
+        arg_err(
+            "dim",
+            format!(
+                "cannot allocate {what} ({:.1} GiB); use a smaller dim",
+                len as f64 * 8.0 / (1u64 << 30) as f64
+            ),
+        )
+    })?;
+    v.resize(len, 0.0);
+    Ok(v)
+}
+
 pub(crate) fn arg_err(name: &'static str, message: impl Into<String>) -> Error {
     Error::Argument {
         name,
