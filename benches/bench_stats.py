@@ -104,6 +104,21 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def nominal_peak_gflops() -> float | None:
+    """f32 peak at the reported clock: cores × GHz × flops per cycle (two FMA pipes of 8 lanes
+    with AVX2, of 16 with AVX-512). A nominal ceiling, not a measurement."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    mhz = [float(line.split(":")[1]) for line in info.splitlines() if line.startswith("cpu MHz")]
+    flags = next((line for line in info.splitlines() if line.startswith("flags")), "")
+    if not mhz or " fma" not in flags:
+        return None
+    per_cycle = 64 if " avx512f" in flags else 32 if " avx2" in flags else 16
+    return len(mhz) * (sum(mhz) / len(mhz)) / 1e3 * per_cycle
+
+
 def make_matrix(n: int, d: int, seed: int = 0) -> np.ndarray:
     """Hidden-state-like rows: decaying column scales and a common offset."""
     rng = np.random.default_rng(seed)
@@ -153,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         "numpy": np.__version__,
         "torch": getattr(torch, "__version__", None),
         "torch_threads": torch.get_num_threads() if torch else None,
+        "nominal_peak_f32_gflops": nominal_peak_gflops(),
     }
     print(f"# {machine}")
     rates: dict[str, float] = {}  # best observed SVD flop rate per contender

@@ -15,7 +15,8 @@ from xlrm import _core
 from xlrm.cli import main
 from xlrm.config import from_dict
 from xlrm.data.schema import pairs_to_table
-from xlrm.dedup import DedupConfig, dedup_table, exact_keys, lsh_params, read_pairs, table_fields, text_field
+from xlrm.data.pairfile import read_pairs
+from xlrm.dedup import DedupConfig, dedup_table, exact_keys, lsh_params, table_fields, text_field
 from xlrm.errors import ConfigError, InputError, XlrmError
 
 LONG = (
@@ -251,7 +252,7 @@ def test_read_pairs_formats(tmp_path, table):
         assert got["id"].to_pylist() == table["id"].to_pylist()
         assert got["prompt"].to_pylist() == table["prompt"].to_pylist()
     (tmp_path / "x.csv").write_text("a,b\n")
-    with pytest.raises(InputError, match="unknown file type"):
+    with pytest.raises(InputError, match="unknown input format"):
         read_pairs(tmp_path / "x.csv")
     (tmp_path / "bad.jsonl").write_text(json.dumps({"id": "1", "prompt": []}) + "\n")
     with pytest.raises(InputError, match="missing"):
@@ -329,3 +330,20 @@ def test_import_stays_light():
         env={"PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1] / "python")},
     )
     assert out.stdout.strip() == "False"
+
+
+def test_read_pairs_folders_and_several_inputs(tmp_path, table):
+    """A data stage folder reads as its pairs (dropped.jsonl is not pairs); several paths concatenate."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _write(table.slice(0, 2), folder / "pairs.parquet")
+    (folder / "dropped.jsonl").write_text(json.dumps({"file": "x", "row": 1, "reason": "empty_turn"}) + "\n")
+    assert read_pairs(folder)["id"].to_pylist() == table["id"].to_pylist()[:2]
+    extra = _write(table.slice(2), tmp_path / "more.jsonl")
+    assert read_pairs([folder, extra])["id"].to_pylist() == table["id"].to_pylist()
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(InputError, match="holds no pair files"):
+        read_pairs(tmp_path / "nothing")
+    (tmp_path / "arr.json").write_text('{"rows": []}')
+    with pytest.raises(InputError, match="must hold a list"):
+        read_pairs(tmp_path / "arr.json")

@@ -301,7 +301,7 @@ def test_input_errors_name_the_file_and_row(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         read_pairs(tmp_path / "missing.parquet")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="holds no .parquet files"):
+    with pytest.raises(InputError, match="holds no pair files"):
         read_pairs(tmp_path / "empty")
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(_pair("hi")) + "\n{not json\n")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from xlrm.errors import InputError
 
@@ -36,40 +35,11 @@ def _read_pairs(spec: str) -> tuple[list[dict], list[dict]]:
         from xlrm.data.builtin import generate
 
         return generate(split=split, per_section=25, seed=0), [{"builtin": split}]
-    path = Path(spec)
-    if not path.exists():
-        raise InputError(
-            f"probe file {spec} does not exist", hint="pass a pairs .parquet/.jsonl or builtin:eval"
-        )
-    files = (
-        sorted(p for p in path.rglob("*") if p.suffix in (".parquet", ".jsonl", ".json"))
-        if path.is_dir()
-        else [path]
-    )
-    rows: list[dict] = []
-    described = []
-    for f in files:
-        if f.suffix == ".parquet":
-            import pyarrow.parquet as pq
+    from xlrm.data.pairfile import pair_files, read_pairs
 
-            rows.extend(pq.read_table(f).to_pylist())
-        else:
-            import json
-
-            text = f.read_text(encoding="utf-8")
-            if f.suffix == ".jsonl":
-                for i, line in enumerate(text.splitlines(), 1):
-                    if line.strip():
-                        try:
-                            rows.append(json.loads(line))
-                        except json.JSONDecodeError as e:
-                            raise InputError(f"invalid JSON: {e}", file=str(f), row=i) from None
-            else:
-                data = json.loads(text)
-                rows.extend(data if isinstance(data, list) else data.get("rows", []))
-        st = f.stat()
-        described.append({"path": str(f), "size": st.st_size, "mtime_ns": st.st_mtime_ns})
-    return rows, described
+    files = pair_files(spec)
+    described = [{"path": str(f), "size": f.stat().st_size, "mtime_ns": f.stat().st_mtime_ns} for f in files]
+    return read_pairs(files).to_pylist(), described
 
 
 def load_probes(

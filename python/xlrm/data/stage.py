@@ -76,7 +76,7 @@ def run_data(cfg: DataConfig) -> dict:
 def _eval_tables(cfg: DataConfig) -> dict:
     """Eval sets for decontamination: schema files, or `builtin:eval` for the built-in eval split
     in the languages of the config's built-in sources."""
-    from xlrm.dedup.io import eval_set_names, read_pairs
+    from xlrm.data.pairfile import eval_set_names, read_pairs
 
     tables = {}
     files = [e for e in cfg.dedup.eval_sets if e != "builtin:eval"]

@@ -14,7 +14,6 @@ from xlrm.dedup.core import (
     table_fields,
     text_field,
 )
-from xlrm.dedup.io import read_pairs
 
 __all__ = [
     "DedupConfig",
@@ -22,7 +21,6 @@ __all__ = [
     "dedup_table",
     "exact_keys",
     "lsh_params",
-    "read_pairs",
     "signatures",
     "table_fields",
     "text_field",

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from xlrm.config import add_config_arguments, config_from_args, to_dict
+from xlrm.data.pairfile import eval_set_names, pair_files, read_pairs
 from xlrm.dedup.config import DedupConfig
 from xlrm.dedup.core import dedup_table
-from xlrm.dedup.io import eval_set_names, read_many, read_pairs
 from xlrm.manifest import StageResult, file_sha256, run_stage
 
 HELP = "Exact and near-duplicate removal and eval decontamination (Rust)"
@@ -35,14 +35,12 @@ def add_arguments(parser) -> None:
 def run_dedup(inputs: list[str], cfg: DedupConfig, out: str | Path, *, force: bool = False) -> dict:
     """Reads ``inputs`` (and ``cfg.eval_sets``), writes ``out/{kept,removed}.parquet`` and the manifest."""
     cfg.validate()
-    paths = [Path(p) for p in inputs]
+    paths = [f for p in inputs for f in pair_files(p)]
     eval_paths = [Path(p) for p in cfg.eval_sets]
-    for p in paths + eval_paths:
-        if not p.is_file():
-            raise FileNotFoundError(f"input {p} does not exist")
+    eval_files = [f for p in eval_paths for f in pair_files(p)]
 
     def work(tmp: Path) -> StageResult:
-        table = read_many(paths)
+        table = read_pairs(paths)
         evals = {name: read_pairs(p) for name, p in zip(eval_set_names(eval_paths), eval_paths, strict=True)}
         res = dedup_table(table, cfg, evals or None)
         pq.write_table(res.kept, tmp / "kept.parquet")
@@ -56,7 +54,7 @@ def run_dedup(inputs: list[str], cfg: DedupConfig, out: str | Path, *, force: bo
     config = to_dict(cfg)
     config.pop("threads")  # does not change the result
     inputs_fp = [{"path": str(p), "sha256": file_sha256(p), "role": "input"} for p in paths]
-    inputs_fp += [{"path": str(p), "sha256": file_sha256(p), "role": "eval"} for p in eval_paths]
+    inputs_fp += [{"path": str(p), "sha256": file_sha256(p), "role": "eval"} for p in eval_files]
     return run_stage("dedup", out, config=config, inputs=inputs_fp, work=work, force=force)
 
 

@@ -12,15 +12,14 @@ configured backend, checks each translated pair, and writes ``<out>/<lang>.parqu
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from xlrm.config import add_config_arguments, config_from_args, to_dict
-from xlrm.errors import InputError
+from xlrm.data.pairfile import pair_files
+from xlrm.data.pairfile import read_pairs as read_pair_table
 from xlrm.manifest import StageResult, file_sha256, run_stage
 from xlrm.translate.config import TranslateConfig
 
@@ -60,61 +59,11 @@ def run(args: argparse.Namespace) -> int:
 # --- input ------------------------------------------------------------------
 
 
-def _input_files(path: Path) -> list[Path]:
-    if not path.exists():
-        raise InputError(
-            f"input {path} does not exist", hint="give a Parquet file, a folder of them, or JSONL"
-        )
-    if path.is_dir():
-        files = sorted(p for p in path.glob("*.parquet") if not p.name.startswith("."))
-        if not files:
-            raise InputError(f"folder {path} holds no .parquet files")
-        return files
-    return [path]
-
-
 def read_pairs(path: str | Path) -> tuple[list[dict], list[dict]]:
-    """→ (rows, inputs for the manifest). Rows are returned as read; validation happens later."""
-    rows: list[dict] = []
-    inputs = []
-    for f in _input_files(Path(path)):
-        inputs.append({"path": str(f), "sha256": file_sha256(f)})
-        name = f.name.lower()
-        if name.endswith(".parquet"):
-            import pyarrow.parquet as pq
-
-            try:
-                table = pq.read_table(f)
-            except Exception as e:
-                raise InputError(f"cannot read Parquet: {e}", file=str(f)) from None
-            missing = [
-                c for c in ("id", "prompt", "chosen", "rejected", "language") if c not in table.column_names
-            ]
-            if missing:
-                raise InputError(
-                    f"column {missing[0]!r} is missing (columns: {', '.join(table.column_names)})",
-                    file=str(f),
-                    field=missing[0],
-                    hint="convert the data with `xlrm data` first",
-                )
-            rows.extend(table.to_pylist())
-        elif name.endswith((".jsonl", ".jsonl.gz", ".json")):
-            opener = gzip.open if name.endswith(".gz") else open
-            with opener(f, "rt", encoding="utf-8") as fh:
-                for n, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        rows.append(json.loads(line))
-                    except json.JSONDecodeError as e:
-                        raise InputError(f"not valid JSON: {e.msg}", file=str(f), row=n) from None
-        else:
-            raise InputError(
-                f"unknown input format {f.suffix!r}",
-                file=str(f),
-                hint="xlrm translate reads .parquet, .jsonl or .jsonl.gz in the xlrm schema",
-            )
-    return rows, inputs
+    """→ (rows, inputs for the manifest): the pair file(s) at ``path`` as dicts."""
+    files = pair_files(path)
+    rows = read_pair_table(files).to_pylist()
+    return rows, [{"path": str(f), "sha256": file_sha256(f)} for f in files]
 
 
 # --- the stage ----------------------------------------------------------------
