@@ -231,10 +231,11 @@ def test_deterministic_across_thread_counts(tmp_path: Path):
     script.write_text(
         "import numpy as np, sys\n"
         "from xlrm import stats\n"
-        "x = np.random.default_rng(8).standard_normal((1500, 300)).astype(np.float32)\n"
-        "a = stats.GramAccumulator(300, block_rows=256)\n"
+        # d large enough that the eigensolver's matrix products run in parallel
+        "x = np.random.default_rng(8).standard_normal((1500, 600)).astype(np.float32)\n"
+        "a = stats.GramAccumulator(600, block_rows=256)\n"
         "[a.update(p) for p in np.array_split(x, 3)]\n"
-        "c = stats.CrossAccumulator(300).update(x, x[:, ::-1].copy()).finalize()\n"
+        "c = stats.CrossAccumulator(600).update(x, x[:, ::-1].copy()).finalize()\n"
         "sys.stdout.write(a.finalize().singular_values.tobytes().hex() + a.scatter().tobytes().hex()[:5000]"
         " + repr(c.cka))\n"
     )
