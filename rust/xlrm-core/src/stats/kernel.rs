@@ -29,7 +29,7 @@ pub(crate) fn tile_width(d: usize) -> usize {
 /// first with the last, the second with the second-to-last, … so that tasks
 /// of a lower-triangular product cost about the same. Returns
 /// `(first column, tile)` lists, one per task.
-fn paired_tiles(
+pub(crate) fn paired_tiles(
     buf: &mut [f64],
     nrows: usize,
     width: usize,

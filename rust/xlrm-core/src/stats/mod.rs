@@ -20,6 +20,7 @@ mod gram;
 mod kernel;
 mod norms;
 mod spectrum;
+mod symeig;
 #[cfg(test)]
 mod tests;
 

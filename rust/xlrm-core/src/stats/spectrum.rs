@@ -1,10 +1,7 @@
 //! Singular values of the row matrix from the eigenvalues of its `d × d`
 //! scatter matrix, and the collapse metrics derived from them.
 
-use faer::diag::Diag;
-use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
-use faer::{MatRef, Par};
+use super::symeig::symmetric_eigenvalues_in_place;
 
 use super::arg_err;
 use crate::error::Result;
@@ -34,33 +31,17 @@ pub struct Spectrum {
     pub stable_rank: f64,
 }
 
-/// Eigenvalues (ascending) of a full symmetric `d × d` matrix. The tridiagonal
-/// reduction runs on two threads whatever the machine: on one it was most of
-/// `finalize()`'s time for d in the thousands, and a fixed split keeps the
-/// result the same for any `RAYON_NUM_THREADS`.
-pub fn symmetric_eigenvalues(m: &[f64], d: usize) -> Result<Vec<f64>> {
-    let a = MatRef::from_column_major_slice(m, d, d);
-    let mut s = Diag::<f64>::zeros(d);
-    let par = Par::rayon(2);
-    let req = self_adjoint_evd_scratch::<f64>(d, ComputeEigenvectors::No, par, Default::default());
-    let mut mem = MemBuffer::new(req);
-    self_adjoint_evd(
-        a,
-        s.as_mut(),
-        None,
-        par,
-        MemStack::new(&mut mem),
-        Default::default(),
-    )
-    .map_err(|e| {
+/// Eigenvalues (ascending) of a full symmetric `d × d` matrix, which is consumed
+/// (two-stage tridiagonalisation, see `symeig`).
+pub fn symmetric_eigenvalues(mut m: Vec<f64>, d: usize) -> Result<Vec<f64>> {
+    symmetric_eigenvalues_in_place(&mut m, d).map_err(|i| {
         arg_err(
             "accumulator",
             format!(
-                "the eigendecomposition did not converge ({e:?}); check the inputs for huge values"
+                "the eigenvalue iterations did not converge (eigenvalue {i}); check the inputs for huge values"
             ),
         )
-    })?;
-    Ok(s.column_vector().iter().copied().collect())
+    })
 }
 
 impl Spectrum {
@@ -78,7 +59,7 @@ impl Spectrum {
                 "the Gram matrix overflowed to Inf/NaN; scale the inputs down (values near f64 limits)",
             ));
         }
-        let mut ev = symmetric_eigenvalues(&m, d)?;
+        let mut ev = symmetric_eigenvalues(m, d)?;
         ev.reverse();
         ev.iter_mut().for_each(|v| *v = v.max(0.0));
         let k = (n.min(d as u64)) as usize;
