@@ -386,6 +386,15 @@ fn chase_bulges(band: &mut Band, b: usize, check_windows: bool) -> (Vec<f64>, Ve
     (diag, off)
 }
 
+/// `√(f² + g²)`; the plain formula unless squaring could overflow (hypot is several times slower).
+fn norm2(f: f64, g: f64) -> f64 {
+    if f.abs().max(g.abs()) < 1e150 {
+        (f * f + g * g).sqrt()
+    } else {
+        f.hypot(g)
+    }
+}
+
 /// Eigenvalues of the symmetric tridiagonal matrix (`d` diagonal, `e[i]` coupling `i` and
 /// `i + 1`, `e[n − 1] = 0`) by implicit QL with Wilkinson shifts; unsorted, in `d`.
 /// `Err(l)` if eigenvalue `l` did not converge.
@@ -424,7 +433,7 @@ fn tridiagonal_eigenvalues(d: &mut [f64], e: &mut [f64]) -> Result<(), usize> {
                 i -= 1;
                 let f = s * e[i];
                 let bb = c * e[i];
-                r = f.hypot(g);
+                r = norm2(f, g);
                 e[i + 1] = r;
                 if r == 0.0 {
                     d[i + 1] -= p;
