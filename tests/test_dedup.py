@@ -14,8 +14,8 @@ import pytest
 from xlrm import _core
 from xlrm.cli import main
 from xlrm.config import from_dict
-from xlrm.data.schema import pairs_to_table
 from xlrm.data.pairfile import read_pairs
+from xlrm.data.schema import pairs_to_table
 from xlrm.dedup import DedupConfig, dedup_table, exact_keys, lsh_params, table_fields, text_field
 from xlrm.errors import ConfigError, InputError, XlrmError
 

@@ -164,7 +164,9 @@ class pack:
 
 # A dedup field: its chunks, each (message data uint8, message offsets int64, row offsets
 # int64 (rows + 1), skip mask bool per message or None); field 0 is the prompt.
-_Chunk = tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_] | None]
+_Chunk = tuple[
+    npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_] | None
+]
 
 class dedup:
     """Exact / near-duplicate removal and decontamination; public wrappers in `xlrm.dedup`."""
@@ -237,4 +239,6 @@ class dedup:
         threads: int = 0,
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.float32], int, int]: ...
     @staticmethod
-    def lsh_params(threshold: float, num_perm: int = 128, false_negative_weight: float = 0.95) -> tuple[int, int]: ...
+    def lsh_params(
+        threshold: float, num_perm: int = 128, false_negative_weight: float = 0.95
+    ) -> tuple[int, int]: ...

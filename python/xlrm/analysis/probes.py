@@ -35,11 +35,11 @@ def _read_pairs(spec: str) -> tuple[list[dict], list[dict]]:
         from xlrm.data.builtin import generate
 
         return generate(split=split, per_section=25, seed=0), [{"builtin": split}]
-    from xlrm.data.pairfile import pair_files, read_pairs
+    from xlrm.data.pairfile import pair_files, read_pair_rows
 
     files = pair_files(spec)
     described = [{"path": str(f), "size": f.stat().st_size, "mtime_ns": f.stat().st_mtime_ns} for f in files]
-    return read_pairs(files).to_pylist(), described
+    return read_pair_rows(files), described
 
 
 def load_probes(

@@ -1,8 +1,10 @@
 """Reading pair files in the xlrm schema: the one reader every stage uses for its input.
 
 A path is a ``.parquet``, ``.jsonl[.gz]`` or ``.json`` file, or a folder of them (a data stage's
-output folder, say). The result is an Arrow table with the ``PAIR_SCHEMA`` columns first
-(missing optional ones as nulls) and any extra columns (a margin, say) after them.
+output folder, say). ``read_pairs`` checks the schema and gives an Arrow table with the
+``PAIR_SCHEMA`` columns first (missing optional ones as nulls) and any extra columns (a margin,
+say) after them; ``read_pair_rows`` gives the rows as dicts, unchecked beyond being JSON objects,
+for stages that validate row by row and count what they drop.
 """
 
 from __future__ import annotations
@@ -93,8 +95,8 @@ def _conform(table: pa.Table, path: Path) -> pa.Table:
     return pa.table(cols, schema=pa.schema(fields))
 
 
-def _read_json_rows(path: Path) -> pa.Table:
-    """Row by row, for .json arrays and for JSONL that Arrow refuses (Arrow names no row)."""
+def _json_objects(path: Path) -> list[tuple[int, dict]]:
+    """(row number, object) for each pair of a .json array or a JSONL file."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as f:
         if _kind(path) == ".json":
@@ -117,6 +119,13 @@ def _read_json_rows(path: Path) -> pa.Table:
     for row, pair in numbered:
         if not isinstance(pair, dict):
             raise InputError("a pair must be a JSON object", file=str(path), row=row)
+    return numbered
+
+
+def _read_json_rows(path: Path) -> pa.Table:
+    """Row by row, for .json arrays and for JSONL that Arrow refuses (Arrow names no row)."""
+    numbered = _json_objects(path)
+    for row, pair in numbered:
         for key in ("prompt", "chosen", "rejected"):
             turns = pair.get(key)
             for m in turns if isinstance(turns, list) else []:
@@ -175,11 +184,45 @@ def read_pair_file(path: str | Path) -> pa.Table:
     return _conform(table, p)
 
 
-def read_pairs(paths: str | Path | Iterable[str | Path]) -> pa.Table:
-    """One table from one path or several (files or folders), in order."""
+def _files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    tables = [read_pair_file(f) for p in paths for f in pair_files(p)]
+    return [f for p in paths for f in pair_files(p)]
+
+
+def read_pair_rows(paths: str | Path | Iterable[str | Path]) -> list[dict]:
+    """The rows of one path or several as dicts, in order; a Parquet file must have the
+    required columns, a JSON row must be an object, nothing more is checked."""
+    rows: list[dict] = []
+    for f in _files(paths):
+        if _kind(f) == ".parquet":
+            try:
+                table = pq.read_table(f)
+            except (pa.ArrowException, OSError) as e:
+                raise InputError(f"cannot read Parquet: {e}", file=str(f)) from None
+            missing = [c for c in REQUIRED if c not in table.column_names]
+            if missing:
+                raise InputError(
+                    f"column {missing[0]!r} is missing (columns: {', '.join(table.column_names)})",
+                    file=str(f),
+                    field=missing[0],
+                    hint=_CONVERT_HINT,
+                )
+            rows.extend(table.to_pylist())
+        elif _kind(f) in (".jsonl", ".jsonl.gz", ".json"):
+            rows.extend(pair for _, pair in _json_objects(f))
+        else:
+            raise InputError(
+                f"unknown input format {f.suffix!r}",
+                file=str(f),
+                hint="pair files are .parquet, .jsonl[.gz] or .json",
+            )
+    return rows
+
+
+def read_pairs(paths: str | Path | Iterable[str | Path]) -> pa.Table:
+    """One schema-checked table from one path or several (files or folders), in order."""
+    tables = [read_pair_file(f) for f in _files(paths)]
     if not tables:
         raise InputError("no input files given")
     if len(tables) == 1:

@@ -18,8 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from xlrm.config import add_config_arguments, config_from_args, to_dict
-from xlrm.data.pairfile import pair_files
-from xlrm.data.pairfile import read_pairs as read_pair_table
+from xlrm.data.pairfile import pair_files, read_pair_rows
 from xlrm.manifest import StageResult, file_sha256, run_stage
 from xlrm.translate.config import TranslateConfig
 
@@ -60,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def read_pairs(path: str | Path) -> tuple[list[dict], list[dict]]:
-    """→ (rows, inputs for the manifest): the pair file(s) at ``path`` as dicts."""
+    """→ (rows, inputs for the manifest): the pair file(s) at ``path`` as dicts, validated later."""
     files = pair_files(path)
-    rows = read_pair_table(files).to_pylist()
+    rows = read_pair_rows(files)
     return rows, [{"path": str(f), "sha256": file_sha256(f)} for f in files]
 
 

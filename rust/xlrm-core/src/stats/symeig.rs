@@ -21,6 +21,7 @@ use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::reborrow::ReborrowMut;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::kernel::{paired_tiles, tile_width};
 
@@ -271,11 +272,28 @@ fn band_reduce(a: &mut [f64], n: usize, b: usize) {
 
 /// A symmetric band matrix in compact storage: column `c` holds rows `c − w ..= c + w`
 /// contiguously, so the short reflections of stage 2 touch adjacent memory.
+///
+/// Accessed through a raw pointer so that two sweeps of the bulge chase can work on it at
+/// once: every access makes a short slice inside the window of the step that owns it, and
+/// the schedule in [`chase_bulges`] keeps the windows of concurrent steps disjoint.
 struct Band {
     n: usize,
     w: usize,
     data: Vec<f64>,
 }
+
+#[derive(Clone, Copy)]
+struct BandView {
+    n: usize,
+    w: usize,
+    ptr: *mut f64,
+    len: usize,
+}
+
+// SAFETY: a BandView is only shared between the threads of `chase_bulges`, which touch
+// disjoint windows of the storage (see the schedule there) and is not used after it returns.
+unsafe impl Send for BandView {}
+unsafe impl Sync for BandView {}
 
 impl Band {
     /// Both triangles of the band of half-width `b` of the lower-stored `a`, with room for
@@ -293,23 +311,49 @@ impl Band {
         Band { n, w, data }
     }
 
-    /// Rows `r0..r1` of column `c` (all within `w` of `c`).
-    fn col(&mut self, c: usize, r0: usize, r1: usize) -> &mut [f64] {
-        let at = c * (2 * self.w + 1) + self.w;
-        &mut self.data[at + r0 - c..at + r1 - c]
+    fn view(&mut self) -> BandView {
+        BandView {
+            n: self.n,
+            w: self.w,
+            ptr: self.data.as_mut_ptr(),
+            len: self.data.len(),
+        }
     }
 
     fn get(&self, r: usize, c: usize) -> f64 {
         self.data[c * (2 * self.w + 1) + self.w + r - c]
     }
+}
 
-    fn set(&mut self, r: usize, c: usize, x: f64) {
-        self.data[c * (2 * self.w + 1) + self.w + r - c] = x;
+impl BandView {
+    fn at(&self, r: usize, c: usize) -> usize {
+        let i = c * (2 * self.w + 1) + self.w + r - c;
+        assert!(i < self.len, "band index out of range");
+        i
+    }
+
+    /// Rows `r0..r1` of column `c` (all within `w` of `c`).
+    #[allow(clippy::mut_from_ref)] // disjointness is the schedule's job, see the type's docs
+    fn col(&self, c: usize, r0: usize, r1: usize) -> &mut [f64] {
+        let start = self.at(r0, c);
+        let end = self.at(r1 - 1, c) + 1;
+        // SAFETY: in bounds (checked above); no other live slice overlaps it (see `Band`).
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), end - start) }
+    }
+
+    fn get(&self, r: usize, c: usize) -> f64 {
+        // SAFETY: in bounds (checked in `at`).
+        unsafe { *self.ptr.add(self.at(r, c)) }
+    }
+
+    fn set(&self, r: usize, c: usize, x: f64) {
+        // SAFETY: in bounds (checked in `at`); inside the calling step's window.
+        unsafe { *self.ptr.add(self.at(r, c)) = x }
     }
 
     /// `A ← H A H` for `H = I − τ v vᵀ` on indices `r0..r0 + v.len()`, whose rows (and
     /// columns) are zero outside `lo..hi`.
-    fn reflect(&mut self, r0: usize, v: &[f64], tau: f64, lo: usize, hi: usize, y: &mut [f64]) {
+    fn reflect(&self, r0: usize, v: &[f64], tau: f64, lo: usize, hi: usize, y: &mut [f64]) {
         let r1 = r0 + v.len();
         for c in lo..hi {
             let col = self.col(c, r0, r1);
@@ -341,42 +385,101 @@ impl Band {
     }
 }
 
+/// One sweep of the bulge chase: clears column `j` below its subdiagonal and chases the
+/// bulge to the bottom. Step `k`'s window is `[j + 1 + (k − 1)b, j + 1 + (k + 2)b)`;
+/// `before(k)` runs before step `k`, `after(k)` after it.
+#[allow(clippy::too_many_arguments)]
+fn sweep(
+    band: &BandView,
+    b: usize,
+    j: usize,
+    check_windows: bool,
+    v: &mut [f64],
+    y: &mut [f64],
+    mut before: impl FnMut(usize),
+    mut after: impl FnMut(usize),
+) {
+    let n = band.n;
+    let (mut col, mut r0, mut k) = (j, j + 1, 0);
+    loop {
+        let r1 = (r0 + b).min(n);
+        if r1 <= r0 + 1 {
+            break;
+        }
+        before(k);
+        let len = r1 - r0;
+        v[..len].copy_from_slice(band.col(col, r0, r1));
+        let (tau, beta) = reflector(&mut v[..len]);
+        if tau != 0.0 {
+            let lo = col.max(j);
+            let hi = (r1 + b).min(n);
+            if check_windows {
+                band.assert_window(r0, r1, lo, hi);
+            }
+            band.reflect(r0, &v[..len], tau, lo, hi, y);
+        }
+        band.set(r0, col, beta);
+        band.set(col, r0, beta);
+        for i in r0 + 1..r1 {
+            band.set(i, col, 0.0);
+            band.set(col, i, 0.0);
+        }
+        after(k);
+        col = r0;
+        r0 = col + b;
+        k += 1;
+    }
+}
+
+/// Steps sweep `j` must let sweep `j − 1` finish before its own step `k` may run: windows of
+/// `(j − 1, k′)` and `(j, k)` are disjoint once `k′ ≥ k + LAG`.
+const LAG: usize = 4;
+
 /// Stage 2: band of half-width `b` → tridiagonal, by chasing bulges. Sweep `j` clears column
 /// `j` below its subdiagonal; that reflector fills the block `b` rows further down, whose
 /// first column the next reflector clears, and so on to the bottom. What a sweep leaves below
-/// the band (less than `2b` off the diagonal) the next sweeps clear. Returns the diagonal and
-/// the subdiagonal (with a trailing 0).
+/// the band (less than `2b` off the diagonal) the next sweeps clear.
+///
+/// Two threads run alternate sweeps, sweep `j` at step `k` only once sweep `j − 1` has done
+/// `k + LAG` steps: steps whose windows overlap run in the sequential order, so the result is
+/// bit for bit the sequential one. Returns the diagonal and the subdiagonal (trailing 0).
 fn chase_bulges(band: &mut Band, b: usize, check_windows: bool) -> (Vec<f64>, Vec<f64>) {
     let n = band.n;
-    let mut v = vec![0.0; b];
-    let mut y = vec![0.0; 5 * b];
-    for j in 0..n.saturating_sub(2) {
-        let (mut col, mut r0) = (j, j + 1);
-        loop {
-            let r1 = (r0 + b).min(n);
-            if r1 <= r0 + 1 {
-                break;
-            }
-            let len = r1 - r0;
-            v[..len].copy_from_slice(band.col(col, r0, r1));
-            let (tau, beta) = reflector(&mut v[..len]);
-            if tau != 0.0 {
-                let lo = col.max(j);
-                let hi = (r1 + b).min(n);
-                if check_windows {
-                    band.assert_window(r0, r1, lo, hi);
-                }
-                band.reflect(r0, &v[..len], tau, lo, hi, &mut y);
-            }
-            band.set(r0, col, beta);
-            band.set(col, r0, beta);
-            for i in r0 + 1..r1 {
-                band.set(i, col, 0.0);
-                band.set(col, i, 0.0);
-            }
-            col = r0;
-            r0 = col + b;
+    let sweeps = n.saturating_sub(2);
+    let view = band.view();
+    if check_windows || sweeps < 8 * b {
+        let (mut v, mut y) = (vec![0.0; b], vec![0.0; 5 * b]);
+        for j in 0..sweeps {
+            sweep(&view, b, j, check_windows, &mut v, &mut y, |_| {}, |_| {});
         }
+    } else {
+        let progress: Vec<AtomicUsize> = (0..sweeps).map(|_| AtomicUsize::new(0)).collect();
+        std::thread::scope(|scope| {
+            for first in 0..2 {
+                let (view, progress) = (&view, &progress);
+                scope.spawn(move || {
+                    let (mut v, mut y) = (vec![0.0; b], vec![0.0; 5 * b]);
+                    for j in (first..sweeps).step_by(2) {
+                        let wait = |k: usize| {
+                            if j > 0 {
+                                let mut spins = 0u32;
+                                while progress[j - 1].load(Ordering::Acquire) < k + LAG {
+                                    spins += 1;
+                                    if spins < 128 {
+                                        std::hint::spin_loop();
+                                    } else {
+                                        std::thread::yield_now();
+                                    }
+                                }
+                            }
+                        };
+                        let done = |k: usize| progress[j].store(k + 1, Ordering::Release);
+                        sweep(view, b, j, false, &mut v, &mut y, wait, done);
+                        progress[j].store(usize::MAX, Ordering::Release);
+                    }
+                });
+            }
+        });
     }
     let diag = (0..n).map(|i| band.get(i, i)).collect();
     let mut off: Vec<f64> = (0..n.saturating_sub(1))
@@ -579,6 +682,21 @@ mod tests {
         let one = with(1);
         assert_eq!(one, with(2));
         assert_eq!(one, with(3));
+    }
+
+    #[test]
+    fn pipelined_chase_equals_the_sequential_one() {
+        for &(n, b) in &[(40, 4), (90, 8), (200, 8), (400, 32)] {
+            let mut a = random_symmetric(n, 7 + n as u64);
+            band_reduce(&mut a, n, b);
+            let mut seq = Band::from_lower(&a, n, b, 3 * b);
+            let want = chase_bulges(&mut seq, b, true); // checked windows: one thread
+            for _ in 0..5 {
+                let mut par = Band::from_lower(&a, n, b, 3 * b);
+                assert_eq!(chase_bulges(&mut par, b, false), want, "n={n} b={b}");
+                assert_eq!(par.data, seq.data);
+            }
+        }
     }
 
     /// `cargo test --release -p xlrm-core stage_times -- --ignored --nocapture` (N, BAND env)
