@@ -53,7 +53,7 @@ def pair_files(path: str | Path) -> list[Path]:
     return [p]
 
 
-def _conform(table: pa.Table, path: Path) -> pa.Table:
+def _require_columns(table: pa.Table, path: Path) -> None:
     missing = [c for c in REQUIRED if c not in table.column_names]
     if missing:
         raise InputError(
@@ -62,6 +62,10 @@ def _conform(table: pa.Table, path: Path) -> pa.Table:
             field=missing[0],
             hint=_CONVERT_HINT,
         )
+
+
+def _conform(table: pa.Table, path: Path) -> pa.Table:
+    _require_columns(table, path)
     for name in REQUIRED:
         col = table[name]
         if col.null_count:
@@ -200,14 +204,7 @@ def read_pair_rows(paths: str | Path | Iterable[str | Path]) -> list[dict]:
                 table = pq.read_table(f)
             except (pa.ArrowException, OSError) as e:
                 raise InputError(f"cannot read Parquet: {e}", file=str(f)) from None
-            missing = [c for c in REQUIRED if c not in table.column_names]
-            if missing:
-                raise InputError(
-                    f"column {missing[0]!r} is missing (columns: {', '.join(table.column_names)})",
-                    file=str(f),
-                    field=missing[0],
-                    hint=_CONVERT_HINT,
-                )
+            _require_columns(table, f)
             rows.extend(table.to_pylist())
         elif _kind(f) in (".jsonl", ".jsonl.gz", ".json"):
             rows.extend(pair for _, pair in _json_objects(f))
