@@ -99,18 +99,21 @@ def _fields(table: pa.Table, config: DedupConfig, what: str) -> list[list[tuple]
     return [_field(table[n], ignore_system=config.ignore_system, where=n) for n in names]
 
 
-def _options(config: DedupConfig) -> dict:
+def _signature_options(config: DedupConfig) -> dict:
     return dict(
-        threshold=config.threshold,
         num_perm=config.num_perm,
-        bands=config.bands,
-        rows=config.rows,
         seed=config.seed,
         word_ngram=config.word_ngram,
         char_ngram=config.char_ngram,
         nfkc=config.nfkc,
         casefold=config.casefold,
         threads=config.threads,
+    )
+
+
+def _options(config: DedupConfig) -> dict:
+    return dict(
+        threshold=config.threshold, bands=config.bands, rows=config.rows, **_signature_options(config)
     )
 
 
@@ -251,17 +254,7 @@ def exact_keys(fields: list[list[tuple]], config: DedupConfig | None = None) -> 
 
 def signatures(fields: list[list[tuple]], config: DedupConfig | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(n × num_perm uint32 signatures, has-shingles mask)``."""
-    c = config or DedupConfig()
-    return _core.dedup.signatures(
-        fields,
-        num_perm=c.num_perm,
-        seed=c.seed,
-        word_ngram=c.word_ngram,
-        char_ngram=c.char_ngram,
-        nfkc=c.nfkc,
-        casefold=c.casefold,
-        threads=c.threads,
-    )
+    return _core.dedup.signatures(fields, **_signature_options(config or DedupConfig()))
 
 
 def lsh_params(threshold: float, num_perm: int = 128, false_negative_weight: float = 0.95) -> tuple[int, int]:

@@ -22,7 +22,7 @@ def add_arguments(parser) -> None:
         "inputs",
         nargs="+",
         metavar="INPUT",
-        help="pair files in the xlrm schema (.parquet, .jsonl[.gz], .json), concatenated in order",
+        help="pair files in the xlrm schema (.parquet, .jsonl[.gz], .json) or folders of them, concatenated in order",
     )
     parser.add_argument(
         "--out", required=True, help="output folder: kept.parquet, removed.parquet, manifest.json"
