@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::chunk::{with_rows, Elem};
-use super::gram::{check_rows, GramAccumulator, GramOptions, Scratch};
+use super::gram::{block_bounds, check_rows, GramAccumulator, GramOptions, Scratch};
 use super::{arg_err, kernel, Chunk, Spectrum};
 use crate::error::Result;
 
@@ -136,9 +136,7 @@ impl CrossAccumulator {
         let br = opts.block_rows(dx.max(dy));
         let mut bx = self.scratch.take(opts.precision);
         let mut by = self.scratch.take(opts.precision);
-        let mut r0 = 0;
-        while r0 < x.nrows() {
-            let r1 = (r0 + br).min(x.nrows());
+        for (r0, r1) in block_bounds(x.nrows(), br) {
             bx.fill(x, r0, r1, &valid, &cx);
             by.fill(y, r0, r1, &valid, &cy);
             self.x.absorb_block(&bx);
@@ -149,7 +147,6 @@ impl CrossAccumulator {
             } else if let (Some(a), Some(b)) = (bx.f64(), by.f64()) {
                 kernel::cross_f64(a, dx, b, dy, rows, &mut self.cross);
             }
-            r0 = r1;
         }
         self.scratch.0.push(bx);
         self.scratch.0.push(by);

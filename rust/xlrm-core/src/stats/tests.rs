@@ -357,3 +357,30 @@ fn quantiles_and_wasserstein() {
         .update(&Chunk::f32(&rows, 2).unwrap(), &[0], None)
         .is_err());
 }
+
+#[test]
+fn blocks_split_a_chunk_evenly() {
+    for &(rows, max) in &[
+        (0, 8),
+        (1, 8),
+        (8, 8),
+        (9, 8),
+        (4096, 682),
+        (4096, 2048),
+        (5000, 2048),
+    ] {
+        let b: Vec<(usize, usize)> = gram::block_bounds(rows, max).collect();
+        assert_eq!(b.len(), rows.div_ceil(max), "rows={rows} max={max}");
+        let mut next = 0;
+        for &(r0, r1) in &b {
+            assert_eq!(r0, next);
+            assert!(r1 > r0 && r1 - r0 <= max);
+            next = r1;
+        }
+        assert_eq!(next, rows);
+        let sizes: Vec<usize> = b.iter().map(|(r0, r1)| r1 - r0).collect();
+        if let (Some(lo), Some(hi)) = (sizes.iter().min(), sizes.iter().max()) {
+            assert!(hi - lo <= 1, "uneven blocks {sizes:?}");
+        }
+    }
+}
