@@ -72,9 +72,10 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// `dst += alpha · lhs · rhs` on one thread, by the `gemm` crate: for the thin products of
-/// stage 1 (inner dimension 64, or a transposed row panel on the right) it ran 1.3× faster
-/// than faer's `matmul` on this project's AVX2 machine (`benches/bench_finalize.py`).
+/// `dst += alpha · lhs · rhs` on one thread, by the `gemm` crate (faer's own dependency):
+/// for the thin products of stage 1 (inner dimension 64, or a transposed row panel on the
+/// right) it beat faer's `matmul`, in interleaved runs of the `stage_times` test on the
+/// project's 2-core AVX2 machine, by ~15 % on the update and ~8 % on stage 1 as a whole.
 fn gemm_add(dst: MatMut<'_, f64>, lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>, alpha: f64) {
     assert!(dst.nrows() == lhs.nrows() && dst.ncols() == rhs.ncols() && lhs.ncols() == rhs.nrows());
     // SAFETY: the three views are valid for their shapes and strides (faer guarantees it), the
