@@ -45,7 +45,7 @@ pub fn symmetric_eigenvalues(mut m: Vec<f64>, d: usize) -> Result<Vec<f64>> {
 }
 
 impl Spectrum {
-    /// `m`: the full symmetric scatter matrix (column-major `d × d`).
+    /// `m`: the symmetric scatter matrix (column-major `d × d`); only its lower triangle is read.
     pub fn from_scatter(
         m: Vec<f64>,
         d: usize,
