@@ -177,6 +177,10 @@ def test_cka_identities_and_cosine():
     assert sim.cka == pytest.approx(want, rel=1e-9) and sim.mean_cosine is None
     sx, sy = acc.spectra()
     np.testing.assert_allclose(sx.singular_values, numpy_sv(x, True), rtol=1e-8)
+    np.testing.assert_array_equal(acc.spectrum("y").singular_values, sy.singular_values)
+    np.testing.assert_array_equal(acc.spectrum("x").singular_values, sx.singular_values)
+    with pytest.raises(XlrmError, match="side must be 'x' or 'y'"):
+        acc.spectrum("z")
     z = x + 0.1 * rng.standard_normal(x.shape).astype(np.float32)
     cos = (x * z).sum(1) / np.linalg.norm(x, axis=1) / np.linalg.norm(z, axis=1)
     got = stats.CrossAccumulator(32).update(x, z).finalize()

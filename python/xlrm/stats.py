@@ -254,6 +254,13 @@ class CrossAccumulator:
         a, b = self._acc.spectra(center)
         return _spectrum(a, top_k), _spectrum(b, top_k)
 
+    def spectrum(
+        self, side: str = "y", center: bool | None = None, top_k: Sequence[int] = (1, 5, 10)
+    ) -> Spectrum:
+        """One side's spectrum (``"x"`` or ``"y"``): half the work of :meth:`spectra` when the
+        other side's is known already (a base model's, say)."""
+        return _spectrum(self._acc.spectrum(side, center), top_k)
+
     n = property(lambda self: self._acc.n)
     skipped = property(lambda self: self._acc.skipped)
 

@@ -225,7 +225,7 @@ def _finish_model(rep: ModelReport, cfg: AnalyzeConfig, accs, norms, langs: list
             try:
                 if cross:
                     sim = acc.finalize()
-                    _, sp = acc.spectra(top_k=cfg.top_k)
+                    sp = acc.spectrum("y", top_k=cfg.top_k)  # the base's own is in its report
                     row.update(cka_vs_base=sim.cka, mean_cosine_vs_base=sim.mean_cosine)
                 else:
                     sp = acc.finalize(top_k=cfg.top_k)

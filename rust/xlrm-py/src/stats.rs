@@ -262,6 +262,27 @@ impl PyCross {
         Ok((spectrum_dict(py, a)?, spectrum_dict(py, b)?))
     }
 
+    /// Spectrum of one side, `"x"` or `"y"`.
+    #[pyo3(signature = (side, center=None))]
+    fn spectrum<'py>(
+        &self,
+        py: Python<'py>,
+        side: &str,
+        center: Option<bool>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let acc = match side {
+            "x" => self.inner.x(),
+            "y" => self.inner.y(),
+            other => {
+                return Err(XlrmError::new_err(format!(
+                    "side must be 'x' or 'y', got {other:?}"
+                )))
+            }
+        };
+        let sp = py.detach(|| acc.finalize(center)).map_err(to_py)?;
+        spectrum_dict(py, sp)
+    }
+
     #[getter]
     fn n(&self) -> u64 {
         self.inner.n()
