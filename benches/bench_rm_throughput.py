@@ -16,6 +16,14 @@ own sdpa attention (transformers' position-id packed mask, one line per packed r
 ``packed-varlen`` = the same with ``xlrm_varlen`` attention (one flat row, per-sequence SDPA).
 
     PYTHONPATH=python python benches/bench_rm_throughput.py [--pairs 192] [--repeats 3]
+
+The GPU check (a ~1B-parameter model, bf16, whole ``Trainer.train()`` runs one kind at a time,
+peak GPU memory per kind; ``--data synthetic`` draws log-normal lengths like
+``bench_packing.py``'s synthetic set where ``../shared/data`` is not at hand)::
+
+    PYTHONPATH=python python benches/bench_rm_throughput.py --device cuda --bf16 --mode train \
+        --data synthetic --pairs 512 --hidden 2048 --layers 20 --heads 16 --kv-heads 8 \
+        --intermediate 5632 --vocab 32768 --batch-pairs 8 --capacity 4096 --repeats 2
 """
 
 from __future__ import annotations
@@ -44,7 +52,15 @@ def tiny_tokenizer():
     return PreTrainedTokenizerFast(tokenizer_object=tk, pad_token="[PAD]", eos_token="[EOS]")
 
 
-def model_from_config(vocab: int, hidden: int, layers: int, seed: int = 0):
+def model_from_config(
+    vocab: int,
+    hidden: int,
+    layers: int,
+    heads: int = 4,
+    kv_heads: int = 2,
+    intermediate: int = 0,
+    seed: int = 0,
+):
     import torch
     from transformers import Qwen2Config, Qwen2ForSequenceClassification
 
@@ -52,10 +68,10 @@ def model_from_config(vocab: int, hidden: int, layers: int, seed: int = 0):
     cfg = Qwen2Config(
         vocab_size=vocab,
         hidden_size=hidden,
-        intermediate_size=hidden * 11 // 4,
+        intermediate_size=intermediate or hidden * 11 // 4,
         num_hidden_layers=layers,
-        num_attention_heads=4,
-        num_key_value_heads=2,
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
         max_position_embeddings=4096,
         num_labels=1,
         pad_token_id=0,
@@ -77,6 +93,14 @@ class CountingCollator:
         return batch
 
 
+def synthetic_pairs(n: int, max_length: int, vocab: int, rng) -> dict:
+    """``n`` pairs whose chosen and rejected lengths are drawn from the long-tailed log-normal of
+    ``bench_packing.py``'s synthetic set (median ~110 tokens), random token ids in 1..vocab-1."""
+    lengths = np.clip(rng.lognormal(4.7, 1.1, (2, n)), 8, max_length).astype(int)
+    ids = lambda k: rng.integers(1, vocab, k).tolist()  # noqa: E731
+    return {"chosen_ids": [ids(k) for k in lengths[0]], "rejected_ids": [ids(k) for k in lengths[1]]}
+
+
 def make_trainer(kind: str, base, ds, tok, args, out_dir: str):
     from trl import RewardConfig, RewardTrainer
     from trl.trainer.reward_trainer import DataCollatorForPreference
@@ -86,8 +110,8 @@ def make_trainer(kind: str, base, ds, tok, args, out_dir: str):
     common = dict(
         output_dir=out_dir,
         report_to="none",
-        use_cpu=True,
-        bf16=False,
+        use_cpu=args.device == "cpu",
+        bf16=args.bf16,
         max_length=None,
         gradient_checkpointing=False,
         num_train_epochs=1,
@@ -119,7 +143,13 @@ def make_trainer(kind: str, base, ds, tok, args, out_dir: str):
 
 
 def run(kind: str, base, ds, tok, args, out_dir: str) -> dict:
-    """One epoch with Trainer.train()."""
+    """One epoch with Trainer.train() (and, on a GPU, its peak memory)."""
+    import torch
+
+    cuda = args.device != "cpu" and torch.cuda.is_available()
+    if cuda:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
     trainer = make_trainer(kind, base, ds, tok, args, out_dir)
     collator = trainer.data_collator
     cpu0 = time.process_time()
@@ -140,6 +170,10 @@ def run(kind: str, base, ds, tok, args, out_dir: str) -> dict:
         out["padded_tokens"] = collator.padded
     else:
         out["packing_efficiency"] = trainer.packing_stats["train"].efficiency
+    if cuda:
+        out["peak_gpu_mib"] = torch.cuda.max_memory_allocated() / 2**20
+        del trainer
+        torch.cuda.empty_cache()
     return out
 
 
@@ -201,6 +235,17 @@ def main(argv=None) -> int:
     ap.add_argument("--vocab", type=int, default=8192)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--kv-heads", type=int, default=2)
+    ap.add_argument("--intermediate", type=int, default=0, help="MLP width (0: 11/4 of --hidden)")
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda for the GPU check")
+    ap.add_argument("--bf16", action="store_true", help="bf16 weights and mixed precision")
+    ap.add_argument(
+        "--data",
+        choices=["real", "synthetic"],
+        default="real",
+        help="real: ../shared/data lengths (Qwen3 template); synthetic: seeded log-normal lengths",
+    )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--kinds", nargs="+", default=["padded", "packed", "packed-varlen"])
@@ -221,28 +266,39 @@ def main(argv=None) -> int:
     datasets.disable_progress_bars()
     transformers.logging.set_verbosity_error()
     torch.set_num_threads(args.threads)
-    tokenized, why = real_tokenized(max_length=args.max_length)
-    print(f"machine: {machine()}; torch {torch.__version__} ({args.threads} threads)\n{why}", flush=True)
-    if tokenized is None:
-        print("skipped: no real data")
-        return 0
-    t = tokenized.table
+    gpu = torch.cuda.get_device_name() if args.device != "cpu" and torch.cuda.is_available() else None
+    print(f"machine: {machine()}; torch {torch.__version__} ({args.threads} threads); GPU: {gpu}", flush=True)
     rng = np.random.default_rng(0)
-    idx = np.sort(rng.choice(t.num_rows, size=min(args.pairs, t.num_rows), replace=False))
-    fold = lambda rows: [[i % (args.vocab - 1) + 1 for i in r] for r in rows]  # noqa: E731  ids 1..vocab-1, 0 = pad
-    ds = Dataset.from_dict(
-        {
-            "chosen_ids": fold(t["chosen_ids"].take(idx).to_pylist()),
-            "rejected_ids": fold(t["rejected_ids"].take(idx).to_pylist()),
-        }
-    )
+    if args.data == "synthetic":
+        ds = Dataset.from_dict(synthetic_pairs(args.pairs, args.max_length, args.vocab, rng))
+        print("synthetic pairs: log-normal(4.7, 1.1) token lengths, random ids")
+    else:
+        tokenized, why = real_tokenized(max_length=args.max_length)
+        print(why, flush=True)
+        if tokenized is None:
+            print("skipped: no real data (--data synthetic runs without it)")
+            return 0
+        t = tokenized.table
+        idx = np.sort(rng.choice(t.num_rows, size=min(args.pairs, t.num_rows), replace=False))
+        fold = lambda rows: [[i % (args.vocab - 1) + 1 for i in r] for r in rows]  # noqa: E731  ids 1..vocab-1, 0 = pad
+        ds = Dataset.from_dict(
+            {
+                "chosen_ids": fold(t["chosen_ids"].take(idx).to_pylist()),
+                "rejected_ids": fold(t["rejected_ids"].take(idx).to_pylist()),
+            }
+        )
     lens = np.array([len(x) for x in ds["chosen_ids"]] + [len(x) for x in ds["rejected_ids"]])
     print(
         f"{len(ds)} pairs, sequence tokens: mean {lens.mean():.0f}, median {np.median(lens):.0f}, "
         f"p90 {np.percentile(lens, 90):.0f}, max {lens.max()}",
         flush=True,
     )
-    base = model_from_config(args.vocab, args.hidden, args.layers)
+    base = model_from_config(
+        args.vocab, args.hidden, args.layers, args.heads, args.kv_heads, args.intermediate
+    )
+    if args.bf16:
+        base = base.to(torch.bfloat16)
+    print(f"model: {sum(p.numel() for p in base.parameters()) / 1e6:.0f}M parameters", flush=True)
     tok = tiny_tokenizer()
     runs: dict[str, list[dict]] = {k: [] for k in args.kinds}
     with tempfile.TemporaryDirectory() as tmp:
@@ -259,6 +315,8 @@ def main(argv=None) -> int:
                     if "padding_fraction" in r
                     else f"row fill {r['packing_efficiency']:.1%}"
                 )
+                if "peak_gpu_mib" in r:
+                    extra += f", peak GPU {r['peak_gpu_mib']:.0f} MiB"
                 print(
                     f"  rep {rep} {kind:<14} {r['seconds']:7.2f}s {r['steps']:3d} steps "
                     f"{r['tokens_per_s']:8.0f} tok/s {r['tokens_per_cpu_s']:8.0f} tok/cpu-s ({extra})",
