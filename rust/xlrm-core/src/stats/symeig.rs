@@ -74,8 +74,8 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 /// `dst += alpha · lhs · rhs` on one thread, by the `gemm` crate (faer's own dependency):
 /// for the thin products of stage 1 (inner dimension 64, or a transposed row panel on the
-/// right) it beat faer's `matmul`, in interleaved runs of the `stage_times` test on the
-/// project's 2-core AVX2 machine, by ~15 % on the update and ~8 % on stage 1 as a whole.
+/// right) it beat faer's `matmul` by ~15 % on the update and ~8 % on stage 1 as a whole, in
+/// interleaved `stage_times` runs with a temporary switch between the two (2-core AVX2 machine).
 fn gemm_add(dst: MatMut<'_, f64>, lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>, alpha: f64) {
     assert!(dst.nrows() == lhs.nrows() && dst.ncols() == rhs.ncols() && lhs.ncols() == rhs.nrows());
     // SAFETY: the three views are valid for their shapes and strides (faer guarantees it), the
