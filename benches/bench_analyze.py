@@ -97,10 +97,11 @@ def build_models(args, work: Path) -> dict[str, str]:
 def token_total(path: str, probes, max_length: int) -> int:
     from transformers import AutoTokenizer
 
-    from xlrm.analysis.extract import render
+    from xlrm import chat
 
     tok = AutoTokenizer.from_pretrained(path)
-    texts = [render(tok, c) for c in probes.conversations]
+    template = chat.resolve_template(tok)
+    texts = [chat.render(tok, c, template) for c in probes.conversations]
     return sum(min(len(ids), max_length) for ids in tok(texts, add_special_tokens=False)["input_ids"])
 
 
@@ -125,7 +126,7 @@ def run(args, paths: dict[str, str], dtype: str) -> dict:
         plots=False,
     )
     cfg.validate()
-    probes, _ = load_probes(cfg.probes, languages=[], max_per_language=cfg.max_per_language, text=cfg.text)
+    probes = load_probes(cfg.probes, languages=[], max_per_language=cfg.max_per_language, text=cfg.text)
     tokens = token_total(paths["base"], probes, cfg.max_length)
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()

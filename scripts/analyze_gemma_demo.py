@@ -86,7 +86,7 @@ def train_rm(
     import torch.nn.functional as F
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from xlrm.analysis.extract import render
+    from xlrm import chat
     from xlrm.data.builtin import generate
 
     torch.manual_seed(seed)
@@ -110,8 +110,9 @@ def train_rm(
     started = time.time()
     for step in range(steps):
         chunk = [pairs[(step * batch + i) % len(pairs)] for i in range(batch)]
-        texts = [render(tok, p["prompt"] + p["chosen"]) for p in chunk]
-        texts += [render(tok, p["prompt"] + p["rejected"]) for p in chunk]
+        template = chat.resolve_template(tok)
+        texts = [chat.render(tok, p["prompt"] + p["chosen"], template) for p in chunk]
+        texts += [chat.render(tok, p["prompt"] + p["rejected"], template) for p in chunk]
         enc = tok(
             texts,
             return_tensors="pt",

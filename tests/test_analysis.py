@@ -135,7 +135,7 @@ def test_analyze_end_to_end(tiny, tmp_path):
     assert by[("base", -1, "all")]["n"] == 8 * len(LANGS)
 
     # Spectra against numpy's SVD of states computed independently, one text at a time.
-    probes, _ = load_probes(str(tiny["probes"]), languages=[], max_per_language=8, text="chosen")
+    probes = load_probes(str(tiny["probes"]), languages=[], max_per_language=8, text="chosen")
     ko = [c for c, lang in zip(probes.conversations, probes.languages, strict=True) if lang == "ko"]
     x = _direct_states(tiny["paths"]["drift"], ko)
     want = np.linalg.svd(x - x.mean(0), compute_uv=False)

@@ -1,4 +1,4 @@
-"""Dedup as a step of `xlrm data`, and the built-in set's train/eval separation seen by it."""
+"""Dedup on the `data` stage's output, and the built-in set's train/eval separation seen by it."""
 
 import pyarrow.parquet as pq
 
@@ -8,6 +8,7 @@ from xlrm.data.config import DataConfig
 from xlrm.data.schema import pairs_to_table
 from xlrm.data.stage import run_data
 from xlrm.dedup import DedupConfig, dedup_table
+from xlrm.dedup.stage import run_dedup
 
 
 def test_builtin_train_and_eval_do_not_overlap():
@@ -22,7 +23,7 @@ def test_builtin_train_and_eval_do_not_overlap():
     assert res.counts["removed_by_reason"]["contamination"] >= 7
 
 
-def test_data_stage_runs_dedup_and_accounts_for_every_row(tmp_path):
+def test_dedup_stage_on_the_data_stage_output_accounts_for_every_row(tmp_path):
     cfg = from_dict(
         DataConfig,
         {
@@ -31,17 +32,16 @@ def test_data_stage_runs_dedup_and_accounts_for_every_row(tmp_path):
                 {"builtin": "train", "languages": ["en", "ko"], "per_section": 10, "name": "again"},
             ],
             "out": str(tmp_path / "data"),
-            "dedup": {"eval_sets": ["builtin:eval"]},
         },
     )
-    m = run_data(cfg)
-    d = m["counts"]["dedup"]
-    assert d["rows_in"] == 160 and d["kept"] + d["removed"] == 160
-    assert d["removed_by_reason"]["exact"] >= 80  # the second source repeats the first
+    data = run_data(cfg)
+    dcfg = from_dict(DedupConfig, {"eval_sets": ["builtin:eval"], "out": str(tmp_path / "dedup")})
+    m = run_dedup(dcfg, [str(tmp_path / "data")])
+    d = m["counts"]
+    assert d["in"] == data["counts"]["out"] == 160 and d["kept"] + d["removed"] == 160
+    assert d["dropped_by_reason"]["exact"] >= 80  # the second source repeats the first
     assert d["contamination_by_eval_set"] == {"builtin-eval": 0}
-    removed = pq.read_table(tmp_path / "data" / "removed.parquet")
-    assert removed.num_rows == d["removed"]
+    removed = pq.read_table(tmp_path / "dedup" / "removed.parquet")
+    assert removed.num_rows == d["removed"] == sum(d["dropped_by_reason"].values())
     assert set(removed.column("kind").to_pylist()) <= {"exact", "near"}
-    assert (
-        pq.read_table(tmp_path / "data" / "pairs.parquet").num_rows == d["kept"] == m["counts"]["pairs_out"]
-    )
+    assert pq.read_table(tmp_path / "dedup" / "kept.parquet").num_rows == d["kept"] == d["out"]

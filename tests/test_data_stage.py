@@ -27,8 +27,8 @@ def test_hh_rlhf(shared_data, tmp_path):
         tmp_path, [{"path": str(shared_data / "hh-rlhf/harmless-base-test.jsonl.gz"), "language": "en"}]
     )
     c = m["counts"]
-    assert c["rows_in"] == 2312
-    assert c["pairs_out"] + c["dropped"] == 2312
+    assert c["in"] == 2312
+    assert c["out"] + sum(c["dropped_by_reason"].values()) == 2312
     assert c["per_source"]["harmless-base-test"]["format"] == "hh"
     assert set(c["dropped_by_reason"]) <= {"empty_turn", "identical_responses", "wrong_role"}
     row = t.slice(0, 1).to_pylist()[0]
@@ -37,7 +37,7 @@ def test_hh_rlhf(shared_data, tmp_path):
 
 def test_llama_factory_sharegpt_with_detection(shared_data, tmp_path):
     m, t = run(tmp_path, [{"path": str(shared_data / "llama-factory")}])
-    assert m["counts"]["rows_in"] == 600
+    assert m["counts"]["in"] == 600
     assert m["counts"]["per_source"]["llama-factory"]["format"] == "sharegpt"
     langs = m["histograms"]["language"]
     assert langs["en"] > 250 and langs["zh"] > 250
@@ -46,7 +46,7 @@ def test_llama_factory_sharegpt_with_detection(shared_data, tmp_path):
 
 def test_medicalgpt_string_responses(shared_data, tmp_path):
     m, t = run(tmp_path, [{"path": str(shared_data / "medicalgpt/dpo_zh_500.jsonl"), "language": "zh"}])
-    assert m["counts"]["rows_in"] == 500 and t.num_rows + m["counts"]["dropped"] == 500
+    assert m["counts"]["in"] == 500 and t.num_rows + sum(m["counts"]["dropped_by_reason"].values()) == 500
     assert m["histograms"]["language"] == {"zh": t.num_rows}
 
 
@@ -63,7 +63,7 @@ def test_ko_rm_judge_scored_pairs(shared_data, tmp_path):
         ],
     )
     c = m["counts"]
-    assert c["rows_in"] == 7181
+    assert c["in"] == 7181
     assert c["per_source"]["ko-rm-judge"]["format"] == "scored"
     assert 700 < t.num_rows <= 797  # one pair per prompt at most
     assert c["dropped_by_reason"].get("margin_below_minimum", 0) >= 1
@@ -71,7 +71,7 @@ def test_ko_rm_judge_scored_pairs(shared_data, tmp_path):
 
 def test_offsetbias_groups(shared_data, tmp_path):
     m, t = run(tmp_path, [{"path": str(shared_data / "offsetbias/biasbench.json"), "language": "en"}])
-    assert m["counts"]["rows_in"] == 80 and t.num_rows == 80
+    assert m["counts"]["in"] == 80 and t.num_rows == 80
     assert len(set(t.column("subset").to_pylist())) == 6
 
 
@@ -182,7 +182,7 @@ def test_gzip_jsonl_and_parquet_round_trip(tmp_path):
         DataConfig, {"sources": [{"path": str(tmp_path / "out/pairs.parquet")}], "out": str(out2)}
     )
     m = run_data(cfg)
-    assert m["counts"]["per_source"]["pairs"]["format"] == "xlrm" and m["counts"]["pairs_out"] == 1
+    assert m["counts"]["per_source"]["pairs"]["format"] == "xlrm" and m["counts"]["out"] == 1
 
 
 def test_builtin_rewardbench_file_ingests_with_sections(tmp_path):

@@ -287,11 +287,12 @@ def test_command_writes_outputs_and_manifest(tmp_path, table, capsys):
     assert sorted(removed["kind"].to_pylist()) == ["contamination", "contamination", "exact", "near"]
     m = json.loads((out / "manifest.json").read_text())
     assert m["stage"] == "dedup" and m["complete"]
-    assert m["counts"]["removed_by_reason"] == {"exact": 1, "near": 1, "contamination": 2}
+    assert m["counts"]["dropped_by_reason"] == {"exact": 1, "near": 1, "contamination": 2}
+    assert m["counts"]["in"] == 5 and m["counts"]["out"] == 1
     assert m["counts"]["contamination_by_eval_set"] == {"heldout": 2}
     assert m["config"]["threshold"] == 0.8 and "threads" not in m["config"]
     assert len(m["inputs"]) == 3
-    assert "4 removed" in capsys.readouterr().out
+    assert "1 out, 4 dropped" in capsys.readouterr().out
     assert main(argv) == 0  # unchanged: skipped
     assert "skipped" in capsys.readouterr().out
 
@@ -333,16 +334,20 @@ def test_import_stays_light():
 
 
 def test_read_pairs_folders_and_several_inputs(tmp_path, table):
-    """A data stage folder reads as its pairs (dropped.jsonl is not pairs); several paths concatenate."""
+    """A data stage folder reads as the pairs its manifest names (not dropped.jsonl); several
+    paths concatenate; a folder that no stage wrote is refused."""
+    from xlrm.data.config import DataConfig
+    from xlrm.data.stage import run_data
+
+    first = _write(table.slice(0, 2), tmp_path / "first.jsonl")
     folder = tmp_path / "data"
-    folder.mkdir()
-    _write(table.slice(0, 2), folder / "pairs.parquet")
-    (folder / "dropped.jsonl").write_text(json.dumps({"file": "x", "row": 1, "reason": "empty_turn"}) + "\n")
+    run_data(DataConfig(out=str(folder), detect_language=False), [first])
+    assert (folder / "dropped.jsonl").exists()
     assert read_pairs(folder)["id"].to_pylist() == table["id"].to_pylist()[:2]
     extra = _write(table.slice(2), tmp_path / "more.jsonl")
     assert read_pairs([folder, extra])["id"].to_pylist() == table["id"].to_pylist()
     (tmp_path / "nothing").mkdir()
-    with pytest.raises(InputError, match="holds no pair files"):
+    with pytest.raises(InputError, match="no manifest.json"):
         read_pairs(tmp_path / "nothing")
     (tmp_path / "arr.json").write_text('{"rows": []}')
     with pytest.raises(InputError, match="must hold a list"):

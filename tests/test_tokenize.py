@@ -9,9 +9,9 @@ import pytest
 
 pytest.importorskip("transformers")
 
+from xlrm.chat import FALLBACK_CHAT_TEMPLATE  # noqa: E402
 from xlrm.errors import InputError  # noqa: E402
 from xlrm.train.tokenize import (  # noqa: E402
-    SIMPLE_CHAT_TEMPLATE,
     TokenizeConfig,
     resolve_pad_token_id,
     tokenize_pairs,
@@ -113,7 +113,7 @@ def test_response_truncation_drops_pairs_that_become_identical(qwen):
 def test_simple_template_when_the_tokenizer_has_none(deepseek):
     assert deepseek.chat_template is None
     out = tokenize_pairs([pair(0, "Hi", "Hello!", "Go away.")], deepseek, max_length=128)
-    assert out.template == SIMPLE_CHAT_TEMPLATE
+    assert out.template == FALLBACK_CHAT_TEMPLATE
     text = deepseek.decode(out.table["chosen_ids"][0].as_py())
     bos, eos = deepseek.bos_token, deepseek.eos_token
     assert text == f"{bos}<|user|>\nHi{eos}\n<|assistant|>\nHello!{eos}\n"
@@ -136,7 +136,7 @@ def test_cache_round_trip_and_key(qwen, tmp_path):
     assert again.cache_key == first.cache_key
     other_len = tokenize_pairs(pairs, qwen, cfg, max_length=64)
     other_data = tokenize_pairs(pairs[:-1], qwen, cfg)
-    other_tpl = tokenize_pairs(pairs, qwen, cfg, chat_template=SIMPLE_CHAT_TEMPLATE)
+    other_tpl = tokenize_pairs(pairs, qwen, cfg, chat_template=FALLBACK_CHAT_TEMPLATE)
     keys = {first.cache_key, other_len.cache_key, other_data.cache_key, other_tpl.cache_key}
     assert len(keys) == 4 and not any(r.from_cache for r in (other_len, other_data, other_tpl))
     assert not list(tmp_path.glob(".*tmp"))  # no half-written files left

@@ -232,6 +232,7 @@ def test_seq2seq_translates_every_message_with_batching_splitting_and_protection
     out = tmp_path / "out"
     m = translate(pairs_file, out, config(models["nllb"]), make_backend=rec)
     assert m["complete"] and sorted(p.name for p in out.iterdir()) == [
+        "en.parquet",
         "es.parquet",
         "ko.parquet",
         "manifest.json",

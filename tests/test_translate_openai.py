@@ -253,6 +253,10 @@ def cfg_for(url, **kw) -> TranslateConfig:
     return from_dict(TranslateConfig, data)
 
 
+def m_counts(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text())["counts"]
+
+
 def write_pairs(path: Path, pairs) -> Path:
     path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
     return path
@@ -403,7 +407,8 @@ def test_cli_end_to_end_and_unknown_language(pairs_file, tmp_path, capsys):
         )
         out = capsys.readouterr().out
         assert rc == 0, out
-        assert "es: 3/3 pairs kept (0 dropped), 10 segments translated, 0 from the cache" in out
+        assert "translate: 3 in, 6 out, 0 dropped" in out
+        assert m_counts(tmp_path / "out")["languages"]["es"]["translated"] == 10
         rc = main(
             [
                 "translate",
@@ -417,7 +422,7 @@ def test_cli_end_to_end_and_unknown_language(pairs_file, tmp_path, capsys):
                 "ko",
             ]
         )
-        assert rc == 0 and "is current" in capsys.readouterr().out
+        assert rc == 0 and "(unchanged, skipped)" in capsys.readouterr().out
     rc = main(
         [
             "translate",
@@ -526,8 +531,8 @@ def test_malformed_rows_are_counted_and_reported(tmp_path):
     src = write_pairs(tmp_path / "pairs.jsonl", [*PAIRS, *bad])
     with StandIn() as server:
         m = translate(src, tmp_path / "out", cfg_for(server.url, languages=["ko"]))
-    assert m["counts"]["input_rows"] == 9 and m["counts"]["pairs"] == 3
-    assert m["counts"]["dropped"] == {"malformed": 5, "not_source_language": 1}
+    assert m["counts"]["in"] == 9 and m["counts"]["pairs"] == 3
+    assert m["counts"]["dropped_by_reason"] == {"malformed": 5, "not_source_language": 1}
     reasons = {e["id"]: e["reason"] for e in m["malformed_examples"]}
     assert reasons["bad-role"] == "chosen[0] has role 'bot' (expected one of system, user, assistant)"
     assert reasons["bad-content"] == "rejected[0] content is not a string"

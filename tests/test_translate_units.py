@@ -14,14 +14,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xlrm import languages
 from xlrm.config import from_dict, load_config
+from xlrm.data.pairfile import pair_files, read_pair_rows
 from xlrm.errors import ConfigError, InputError
-from xlrm.translate import languages, protect, split
+from xlrm.translate import protect, split
 from xlrm.translate.backends.base import Backend, Batch, render_prompt
 from xlrm.translate.cache import Identity, TranslationCache
 from xlrm.translate.checks import LinguaDetector, MessageText, check_pair
 from xlrm.translate.config import TranslateConfig
-from xlrm.translate.stage import read_pairs, translate
+from xlrm.translate.stage import translate
 from xlrm.translate.translator import Planner, translate_language
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,11 +229,11 @@ def test_cache_is_wal_keyed_by_everything_and_first_write_wins(tmp_path):
 
 
 def test_language_codes_and_config_errors(tmp_path):
-    assert languages.get("ko").nllb == "kor_Hang" and languages.get("zh").mbart50 == "zh_CN"
+    assert languages.language("ko").nllb == "kor_Hang" and languages.language("zh").mbart50 == "zh_CN"
     with pytest.raises(ConfigError, match="unknown language code 'kor_Hang' \\(did you mean 'ko'\\?\\)"):
-        languages.get("kor_Hang")
+        languages.language("kor_Hang")
     with pytest.raises(ConfigError, match="'KO' \\(codes are lower case: 'ko'\\)"):
-        languages.get("KO")
+        languages.language("KO")
     with pytest.raises(ConfigError, match="unknown language code 'xx'.*ar, cs, de"):
         from_dict(TranslateConfig, {"languages": ["xx"]})
     with pytest.raises(ConfigError, match="source language 'en' cannot be a target"):
@@ -297,11 +299,15 @@ def test_check_pair_reasons(detector):
 # --- input and stage housekeeping --------------------------------------------------
 
 
+def read_pairs(path):
+    return read_pair_rows(pair_files(path))
+
+
 def test_input_errors_name_the_file_and_row(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         read_pairs(tmp_path / "missing.parquet")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="holds no pair files"):
+    with pytest.raises(InputError, match="has no manifest.json, so it is not the output of an xlrm stage"):
         read_pairs(tmp_path / "empty")
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(_pair("hi")) + "\n{not json\n")
@@ -316,13 +322,15 @@ def test_input_errors_name_the_file_and_row(tmp_path):
 
 
 def test_reads_a_data_stage_folder(tmp_path):
-    from xlrm.data.schema import pairs_to_table
+    from xlrm.data.config import DataConfig
+    from xlrm.data.stage import run_data
 
-    (tmp_path / "data").mkdir()
-    pq.write_table(pairs_to_table([_pair("Hello there.")]), tmp_path / "data" / "pairs.parquet")
-    rows, inputs = read_pairs(tmp_path / "data")
+    src = tmp_path / "p.jsonl"
+    src.write_text(json.dumps(_pair("Hello there.")) + "\n")
+    run_data(from_dict(DataConfig, {"out": str(tmp_path / "data")}), [str(src)])
+    rows = read_pairs(tmp_path / "data")
     assert rows[0]["prompt"] == [{"role": "user", "content": "Hello there."}]
-    assert inputs[0]["path"].endswith("pairs.parquet") and len(inputs[0]["sha256"]) == 64
+    assert pair_files(tmp_path / "data") == [tmp_path / "data" / "pairs.parquet"]
 
 
 def test_stage_with_an_injected_backend_and_detector(tmp_path):
@@ -369,7 +377,7 @@ def test_no_source_language_rows_loads_no_model(tmp_path):
         raise AssertionError("no model should load")
 
     m = translate(src, tmp_path / "out", cfg, make_backend=no_model, detector=object())
-    assert m["counts"]["dropped"]["not_source_language"] == 1
+    assert m["counts"]["dropped_by_reason"]["not_source_language"] == 1
     assert pq.read_table(tmp_path / "out" / "it.parquet").num_rows == 0
     assert m["counts"]["languages"]["ko"]["pairs_out"] == 0
 

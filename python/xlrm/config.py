@@ -23,17 +23,37 @@ T = TypeVar("T")
 _MISSING = dataclasses.MISSING
 
 
-def option(default: Any = _MISSING, help: str = "", **kw) -> Any:
-    """A dataclass field with help text; mutable defaults are copied per instance."""
+def option(default: Any = _MISSING, help: str = "", *, fingerprint: bool = True, **kw) -> Any:
+    """A dataclass field with help text; mutable defaults are copied per instance.
+
+    ``fingerprint=False`` marks a field that cannot change a stage's output (where it is
+    written, whether to rerun, log levels, thread counts): it is left out of the stage's
+    fingerprint, so changing it never reruns anything.
+    """
+    meta = {"help": help, "fingerprint": fingerprint}
     if isinstance(default, list | dict):
         value = default
-        return dataclasses.field(default_factory=lambda: type(value)(value), metadata={"help": help}, **kw)
+        return dataclasses.field(default_factory=lambda: type(value)(value), metadata=meta, **kw)
     if dataclasses.is_dataclass(default) and not isinstance(default, type):
         value = default
-        return dataclasses.field(
-            default_factory=lambda: dataclasses.replace(value), metadata={"help": help}, **kw
-        )
-    return dataclasses.field(default=default, metadata={"help": help}, **kw)
+        return dataclasses.field(default_factory=lambda: dataclasses.replace(value), metadata=meta, **kw)
+    return dataclasses.field(default=default, metadata=meta, **kw)
+
+
+def fingerprinted(obj) -> Any:
+    """The config as a JSON-able dict without the fields marked ``fingerprint=False``
+    (recursively), i.e. exactly what decides a stage's output."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {
+            f.name: fingerprinted(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if f.metadata.get("fingerprint", True)
+        }
+    if isinstance(obj, list | tuple):
+        return [fingerprinted(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: fingerprinted(v) for k, v in obj.items()}
+    return obj
 
 
 def _hints(cls) -> dict[str, Any]:
@@ -169,8 +189,16 @@ def load_config(
     if path is not None:
         data = read_yaml(path)
         where = str(path)
-        if section is not None and section in data and isinstance(data[section], dict):
-            data = data[section]
+        if section is not None:
+            # A stage reads its own section of a pipeline YAML, never the whole file.
+            if section not in data:
+                raise ConfigError(
+                    f"{path}: no `{section}:` section (sections here: {', '.join(sorted(data)) or 'none'}); "
+                    f"put this stage's settings under `{section}:`"
+                )
+            if not isinstance(data[section], dict):
+                raise ConfigError(f"{path}: key '{section}': expected a mapping of {cls.__name__} keys")
+            data = dict(data[section])
             where = f"{path} [{section}]"
     for dotted, value in (overrides or {}).items():
         node = data

@@ -46,7 +46,7 @@ class AnalyzeConfig:
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = option(
         "auto", help="Weights dtype; auto = bfloat16 on a GPU that supports it, float32 otherwise"
     )
-    num_threads: int = option(0, help="CPU threads for torch (0 = torch's default)")
+    num_threads: int = option(0, help="CPU threads for torch (0 = torch's default)", fingerprint=False)
     exact: bool = option(False, help="f64 products in the Gram matrices (slower; default f32 per block)")
     top_k: list[int] = option([1, 5, 10], help="Report the spectrum share of the top k directions")
     norm_quantiles: list[float] = option([0.05, 0.25, 0.5, 0.75, 0.95], help="Quantiles of norm tables")
@@ -58,8 +58,8 @@ class AnalyzeConfig:
     plots: bool = option(True, help="Write PNG plots (needs matplotlib)")
     plot_layers: list[int] = option([-1], help="Layers to plot (those also in `layers`)")
     trust_remote_code: bool = option(False, help="Allow model code from the model's repository")
-    out: str = option("xlrm-runs/analyze", help="Output folder")
-    force: bool = option(False, help="Rerun even if inputs and config are unchanged")
+    out: str = option("xlrm-runs/analyze", help="Output folder", fingerprint=False)
+    force: bool = option(False, help="Rerun even if inputs and config are unchanged", fingerprint=False)
 
     def validate(self) -> None:
         if self.base is None and not self.models:

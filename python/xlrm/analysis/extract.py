@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from xlrm.errors import InputError
 
@@ -27,88 +26,42 @@ class LoadedModel:
     device: object
     hidden_size: int
     num_layers: int
-
-
-def pick_device(device: str):
-    import torch
-
-    if device != "auto":
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    return torch.device("cpu")
-
-
-def pick_dtype(dtype: str, device):
-    import torch
-
-    if dtype == "auto":
-        if device.type == "cuda" and torch.cuda.is_bf16_supported():
-            return torch.bfloat16
-        return torch.float32
-    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
-
-
-def _locate(path: str) -> tuple[str, str | None]:
-    """``(folder or hub id, gguf file name or None)``."""
-    p = Path(path)
-    if p.suffix == ".gguf":
-        if not p.is_file():
-            raise InputError(f"GGUF file {path} does not exist")
-        return str(p.parent), p.name
-    return path, None
+    template: str = ""  # the chat template texts are rendered with (xlrm.chat)
 
 
 def load_model(
     name: str, path: str, *, device: str = "auto", dtype: str = "auto", trust_remote_code: bool = False
 ) -> LoadedModel:
-    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
+    """The backbone of ``path`` through the one model layer (xlrm.models)."""
+    from transformers import AutoModel, AutoModelForCausalLM
 
-    where, gguf = _locate(path)
-    dev = pick_device(device)
-    torch_dtype = pick_dtype(dtype, dev)
-    kw: dict = {"trust_remote_code": trust_remote_code}
-    if gguf:
-        kw["gguf_file"] = gguf
-    from transformers.utils import logging as hf_logging
+    from xlrm import chat
+    from xlrm.models import load_config, load_tokenizer, load_weights, model_options
 
-    # Loading an RM's or LM's backbone leaves its head unused on purpose: no load report.
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        tok = AutoTokenizer.from_pretrained(where, **kw)
-        if gguf:
-            # The GGUF loader builds the causal LM; its decoder is the backbone.
-            full = AutoModelForCausalLM.from_pretrained(where, dtype=torch_dtype, **kw)
-            model = full.get_decoder() if hasattr(full, "get_decoder") else full.base_model
-        else:
-            config = AutoConfig.from_pretrained(where, **kw)
-            model = AutoModel.from_pretrained(where, config=config, dtype=torch_dtype, **kw)
-    except OSError as e:
-        raise InputError(
-            f"cannot load model {name!r} from {path}: {e}",
-            hint="pass a Hugging Face model folder, a hub id or a .gguf file",
-        ) from None
-    finally:
-        hf_logging.set_verbosity(verbosity)
+    opts = model_options(path, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
+    tok = load_tokenizer(opts)
+    if opts.gguf_file:
+        # The GGUF loader builds the causal LM; its decoder is the backbone.
+        full, dev = load_weights(opts, AutoModelForCausalLM, quiet=True)
+        model = full.get_decoder() if hasattr(full, "get_decoder") else full.base_model
+    else:
+        # An RM's or LM's backbone leaves its head unused on purpose: no load report.
+        model, dev = load_weights(opts, AutoModel, quiet=True, config=load_config(opts))
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token or tok.unk_token
-    model.to(dev).eval()
+    model.eval()
     cfg = model.config
     cfg = getattr(cfg, "text_config", None) or cfg
     hidden = int(getattr(cfg, "hidden_size", 0) or model.get_input_embeddings().weight.shape[1])
     layers = int(getattr(cfg, "num_hidden_layers", 0))
-    return LoadedModel(name, path, model, tok, dev, hidden, layers)
+    return LoadedModel(name, path, model, tok, dev, hidden, layers, chat.resolve_template(tok))
 
 
-def render(tokenizer, conversation: list[dict]) -> str:
-    """The conversation as the model reads it: its chat template, or plain role-tagged turns."""
-    if getattr(tokenizer, "chat_template", None):
-        try:
-            return tokenizer.apply_chat_template(conversation, tokenize=False)
-        except Exception as e:  # templates raise many kinds of errors (roles, jinja)
-            log.debug("chat template failed (%s); using plain turns", e)
-    return "\n".join(f"{m['role']}: {m['content']}" for m in conversation)
+def render(lm: LoadedModel, conversation: list[dict]) -> str:
+    """The conversation as the model reads it, through the one chat rendering (xlrm.chat)."""
+    from xlrm import chat
+
+    return chat.render(lm.tokenizer, conversation, lm.template)
 
 
 def resolve_layers(layers: list[int], num_layers: int) -> list[int]:
@@ -144,7 +97,7 @@ def pooled_batches(
 
     idx = resolve_layers(layers, lm.num_layers)
     only_last = idx == [lm.num_layers]
-    texts = [render(lm.tokenizer, c) for c in conversations]
+    texts = [render(lm, c) for c in conversations]
     for start in range(0, len(texts), batch_size):
         batch = texts[start : start + batch_size]
         enc = lm.tokenizer(
@@ -153,7 +106,7 @@ def pooled_batches(
             padding=True,
             truncation=True,
             max_length=max_length,
-            add_special_tokens=not getattr(lm.tokenizer, "chat_template", None),
+            add_special_tokens=False,  # the template writes any BOS itself, as in training
         )
         enc = {k: v.to(lm.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
         with torch.inference_mode():
@@ -184,10 +137,10 @@ def token_counts(lm: LoadedModel, conversations: list[list[dict]], max_length: i
     counts = np.zeros(emb.shape[0], dtype=np.int64)
     for conv in conversations:
         ids = lm.tokenizer(
-            render(lm.tokenizer, conv),
+            render(lm, conv),
             truncation=True,
             max_length=max_length,
-            add_special_tokens=not getattr(lm.tokenizer, "chat_template", None),
+            add_special_tokens=False,
         )["input_ids"]
         ids = np.asarray(ids, dtype=np.int64)
         ids = ids[(ids >= 0) & (ids < len(counts))]

@@ -28,24 +28,29 @@ class Probes:
         return dict(sorted(Counter(self.languages).items()))
 
 
-def _read_pairs(spec: str) -> tuple[list[dict], list[dict]]:
-    """Rows of the probe source and a description of it (for the manifest)."""
+def describe_probes(spec: str) -> list[dict]:
+    """The probe source for a fingerprint (content hashes), without reading its rows."""
+    if spec.startswith("builtin:"):
+        return [{"builtin": spec.split(":", 1)[1] or "eval"}]
+    from xlrm.data.pairfile import pair_files
+    from xlrm.manifest import describe_path
+
+    return [describe_path(f, role="probes") for f in pair_files(spec)]
+
+
+def _read_pairs(spec: str) -> list[dict]:
     if spec.startswith("builtin:"):
         split = spec.split(":", 1)[1] or "eval"
         from xlrm.data.builtin import generate
 
-        return generate(split=split, per_section=25, seed=0), [{"builtin": split}]
+        return generate(split=split, per_section=25, seed=0)
     from xlrm.data.pairfile import pair_files, read_pair_rows
 
-    files = pair_files(spec)
-    described = [{"path": str(f), "size": f.stat().st_size, "mtime_ns": f.stat().st_mtime_ns} for f in files]
-    return read_pair_rows(files), described
+    return read_pair_rows(pair_files(spec))
 
 
-def load_probes(
-    spec: str, *, languages: list[str], max_per_language: int, text: str
-) -> tuple[Probes, list[dict]]:
-    rows, described = _read_pairs(spec)
+def load_probes(spec: str, *, languages: list[str], max_per_language: int, text: str) -> Probes:
+    rows = _read_pairs(spec)
     keep = set(languages)
     taken: Counter = Counter()
     dropped: Counter = Counter()
@@ -54,16 +59,16 @@ def load_probes(
         lang = row.get("language")
         prompt, chosen, rejected = row.get("prompt"), row.get("chosen"), row.get("rejected")
         if not lang:
-            dropped["no language"] += 1
+            dropped["no_language"] += 1
             continue
         if keep and lang not in keep:
-            dropped["language not selected"] += 1
+            dropped["language_not_selected"] += 1
             continue
         if not isinstance(prompt, list) or not prompt:
-            dropped["no prompt messages"] += 1
+            dropped["no_prompt_messages"] += 1
             continue
         if taken[lang] >= max_per_language:
-            dropped["over max_per_language"] += 1
+            dropped["over_max_per_language"] += 1
             continue
         convs = []
         if text in ("chosen", "both"):
@@ -73,7 +78,7 @@ def load_probes(
         if text == "prompt":
             convs.append(("prompt", list(prompt)))
         if any(len(c) == len(prompt) for kind, c in convs if kind != "prompt"):
-            dropped["empty reply"] += 1
+            dropped["empty_reply"] += 1
             continue
         taken[lang] += 1
         for kind, conv in convs:
@@ -91,4 +96,4 @@ def load_probes(
         ids=[t[3] for t in items],
         dropped=dropped,
     )
-    return probes, described
+    return probes

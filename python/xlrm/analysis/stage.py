@@ -4,44 +4,39 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from xlrm.analysis.config import AnalyzeConfig, parse_model_spec
-from xlrm.config import add_config_arguments, config_from_args, to_dict
-from xlrm.manifest import StageResult, fingerprint, run_stage
+from xlrm.config import fingerprinted
+from xlrm.manifest import Output, StageResult, describe_path, run_stage
 
-HELP = "Hidden-state analysis: spectra, collapse, norms and similarity to the base model"
 log = logging.getLogger(__name__)
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument(
-        "model_args",
-        nargs="*",
-        metavar="MODEL",
-        help="reward models to analyse, `name=path` or a path (added to the config's models)",
-    )
-    parser.add_argument(
-        "--config", help="YAML file (an AnalyzeConfig, or a pipeline config's `analyze:` section)"
-    )
-    add_config_arguments(parser, AnalyzeConfig)
+def model_inputs(inputs: list[str]) -> list[str]:
+    """Positional inputs → ``name=path`` specs: a stage folder with ``model`` outputs (train-rm)
+    gives one spec per model, named by its unit (the training language); anything else is a spec."""
+    from xlrm import stages
+    from xlrm.manifest import stage_manifest
 
+    specs = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir() and (p / "manifest.json").exists():
+            m = stage_manifest(p)
+            models = [o for o in m.get("outputs", []) if o.get("role") == "model"]
+            if not models:
+                from xlrm.manifest import StageFolderError
 
-def _model_stat(path: str) -> dict:
-    """A cheap fingerprint of a model: file names, sizes and mtimes (weights are not hashed)."""
-    p = Path(path)
-    if p.is_file():
-        files = [p]
-    elif p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file())
-    else:
-        return {"id": path}
-    return {
-        "path": str(p),
-        "files": fingerprint(
-            [[str(f.relative_to(p.parent)), f.stat().st_size, f.stat().st_mtime_ns] for f in files]
-        ),
-    }
+                raise StageFolderError(
+                    f"folder {p} is the output of `{m.get('stage')}`, which holds no models",
+                    hint=f"pass the output folder of {', '.join(stages.producers('model'))} or model folders",
+                )
+            specs += [f"{o.get('unit') or Path(o['file']).name}={p / o['file']}" for o in models]
+        else:
+            specs.append(item)
+    return specs
 
 
 def _progress(name: str, done: int, total: int) -> None:
@@ -51,17 +46,20 @@ def _progress(name: str, done: int, total: int) -> None:
         )
 
 
-def run_analyze(cfg: AnalyzeConfig) -> dict:
-    from xlrm.analysis.probes import load_probes
+def run_analyze(cfg: AnalyzeConfig, inputs: list[str] = ()) -> dict:
+    if inputs:
+        cfg = replace(cfg, models=[*cfg.models, *model_inputs(list(inputs))])
+        cfg.validate()
+    from xlrm.analysis.probes import describe_probes, load_probes
 
-    probes, probe_desc = load_probes(
-        cfg.probes, languages=cfg.languages, max_per_language=cfg.max_per_language, text=cfg.text
-    )
-
-    def work(tmp: Path) -> StageResult:
+    def work(ws) -> StageResult:
         from xlrm.analysis.analyze import run_analysis
         from xlrm.analysis.report import markdown_table, write_plots, write_tables
 
+        tmp: Path = ws.path
+        probes = load_probes(
+            cfg.probes, languages=cfg.languages, max_per_language=cfg.max_per_language, text=cfg.text
+        )
         reports = run_analysis(cfg, probes, tmp, progress=_progress)
         meta = {
             "probes": {
@@ -74,53 +72,42 @@ def run_analyze(cfg: AnalyzeConfig) -> dict:
             "pooling": cfg.pooling,
             "layers": cfg.layers,
         }
-        outputs = write_tables(reports, tmp, meta)
+        files = write_tables(reports, tmp, meta)
         (tmp / "metrics.md").write_text(
             "\n".join(f"### layer {layer}\n\n" + markdown_table(reports, layer) for layer in cfg.layers),
             encoding="utf-8",
         )
-        outputs["markdown"] = "metrics.md"
+        n_rows = sum(len(r.rows) for r in reports)
+        outputs = [Output(f, role, n_rows if role == "table" else None) for role, f in files.items()]
+        outputs.append(Output("metrics.md", "markdown"))
         if cfg.plots:
             try:
                 layers = [layer for layer in cfg.plot_layers if layer in cfg.layers]
-                outputs["plots"] = write_plots(reports, tmp, layers)
+                outputs += [Output(f, "plot") for f in write_plots(reports, tmp, layers)]
             except ImportError:
                 log.warning("matplotlib is not installed; no plots (pip install 'xlrm[plots]')")
         if cfg.save_states:
-            outputs["states"] = "states/"
+            outputs.append(Output("states", "states"))
         counts = {
-            "probe_rows": len(probes),
+            "in": len(probes),
+            "out": n_rows,
             "per_language": probes.language_counts(),
             "dropped_by_reason": dict(probes.dropped),
             "models": len(reports),
             "metric_rows": sum(len(r.rows) for r in reports),
         }
-        return StageResult(
-            counts, {"outputs": outputs, "model_seconds": {r.name: r.seconds for r in reports}}
-        )
+        return StageResult(counts, outputs, {"model_seconds": {r.name: r.seconds for r in reports}})
 
-    config = to_dict(cfg)
-    config.pop("force")
-    inputs = [{"probes": probe_desc}] + [
-        {"model": name, **_model_stat(path)} for name, path in map(parse_model_spec, cfg.all_models())
+    described = [{"probes": describe_probes(cfg.probes)}] + [
+        {"model": name, **describe_path(path, role="model")}
+        for name, path in map(parse_model_spec, cfg.all_models())
     ]
-    return run_stage("analyze", cfg.out, config=config, inputs=inputs, work=work, force=cfg.force)
-
-
-def run(args) -> int:
-    extra = {}
-    if args.model_args:
-        from xlrm.config import read_yaml
-
-        base = read_yaml(args.config) if args.config else {}
-        base = base.get("analyze", base) if isinstance(base.get("analyze"), dict) else base
-        extra["models"] = list(base.get("models", [])) + list(args.model_args)
-    cfg = config_from_args(AnalyzeConfig, args, section="analyze", extra=extra)
-    m = run_analyze(cfg)
-    state = "unchanged, skipped" if m.get("skipped") else f"{m['wall_time_s']}s"
-    c = m["counts"]
-    print(f"analyze: {c['models']} models x {c['probe_rows']} probe rows ({state}) -> {cfg.out}")
-    md = Path(cfg.out) / "metrics.md"
-    if md.is_file():
-        print(md.read_text(encoding="utf-8"))
-    return 0
+    return run_stage(
+        "analyze",
+        cfg.out,
+        config=fingerprinted(cfg),
+        inputs=described,
+        work=work,
+        force=cfg.force,
+        input_paths=[p for _, p in map(parse_model_spec, cfg.all_models())],
+    )

@@ -7,7 +7,6 @@ from typing import Literal
 
 from xlrm.config import option
 from xlrm.data.langid import DEFAULT_LANGUAGES
-from xlrm.dedup.config import DedupConfig
 
 FormatName = Literal["auto", "xlrm", "trl", "hh", "sharegpt", "rewardbench", "scored", "pairwise"]
 
@@ -61,19 +60,12 @@ class SourceConfig:
 @dataclass
 class DataConfig:
     sources: list[SourceConfig] = option([], help="Where the pairs come from (YAML list)")
-    out: str = option("xlrm-runs/data", help="Output folder: pairs.parquet, dropped.jsonl, manifest.json")
+    out: str = option(
+        "xlrm-runs/data", help="Output folder: pairs.parquet, dropped.jsonl, manifest.json", fingerprint=False
+    )
     strict: bool = option(False, help="Stop at the first bad row (file, row, field) instead of dropping it")
     detect_language: bool = option(True, help="Detect the language of rows that do not carry one")
     detect_languages: list[str] = option(
         list(DEFAULT_LANGUAGES), help="Candidate languages for detection (ISO 639-1)"
     )
-    dedup: DedupConfig | None = option(
-        None,
-        help="Remove duplicates and eval contamination after validation (a `dedup:` mapping; "
-        "eval_sets may name files or `builtin:eval`)",
-    )
-    force: bool = option(False, help="Rerun even if inputs and config are unchanged")
-
-    def validate(self) -> None:
-        if not self.sources:
-            raise ValueError("no sources: give input files on the command line or a `sources:` list")
+    force: bool = option(False, help="Rerun even if inputs and config are unchanged", fingerprint=False)

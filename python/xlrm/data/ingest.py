@@ -14,11 +14,11 @@ from tqdm.auto import tqdm
 from xlrm.data import formats, hub, langid
 from xlrm.data.config import DataConfig, SourceConfig
 from xlrm.data.formats import Context, Converted
-from xlrm.data.languages import normalize_code, require_code
 from xlrm.data.records import Problem, Record, expand_paths, from_rows, read_file
 from xlrm.data.schema import pairs_to_table
 from xlrm.data.validate import REASONS, check_pair, response_text
 from xlrm.errors import InputError
+from xlrm.languages import normalize_code, require_code
 from xlrm.manifest import file_sha256
 
 log = logging.getLogger(__name__)

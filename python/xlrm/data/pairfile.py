@@ -1,7 +1,7 @@
 """Reading pair files in the xlrm schema: the one reader every stage uses for its input.
 
-A path is a ``.parquet``, ``.jsonl[.gz]`` or ``.json`` file, or a folder of them (a data stage's
-output folder, say). ``read_pairs`` checks the schema and gives an Arrow table with the
+A path is a ``.parquet``, ``.jsonl[.gz]`` or ``.json`` file, or the output folder of a stage that
+writes pairs (its manifest names the files). ``read_pairs`` checks the schema and gives an Arrow table with the
 ``PAIR_SCHEMA`` columns first (missing optional ones as nulls) and any extra columns (a margin,
 say) after them; ``read_pair_rows`` gives the rows as dicts, unchecked beyond being JSON objects,
 for stages that validate row by row and count what they drop.
@@ -35,22 +35,12 @@ def _kind(path: Path) -> str:
 
 
 def pair_files(path: str | Path) -> list[Path]:
-    """The files a path stands for: itself, or a folder's pair files in name order."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(
-            f"input {p} does not exist", hint="give a .parquet/.jsonl/.json pair file or a folder of them"
-        )
-    if p.is_dir():
-        files = sorted(
-            f for f in p.iterdir() if f.is_file() and not f.name.startswith(".") and _kind(f) in SUFFIXES
-        )
-        # A data stage folder also holds dropped.jsonl (rejected rows, not pairs).
-        files = [f for f in files if f.name != "dropped.jsonl"]
-        if not files:
-            raise InputError(f"folder {p} holds no pair files ({', '.join(SUFFIXES)})")
-        return files
-    return [p]
+    """The pair files a path stands for: the file itself, or the ``pairs`` outputs that a stage
+    folder's manifest names (a folder without a manifest is refused: see xlrm.manifest)."""
+    from xlrm import stages
+    from xlrm.manifest import upstream_files
+
+    return upstream_files(path, "pairs", producers=stages.producers("pairs"))
 
 
 def _require_columns(table: pa.Table, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Configuration of dedup: the `dedup` command, and the `dedup:` section of the data stage."""
+"""Configuration of the `dedup` stage (the `dedup:` section of a pipeline YAML)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from xlrm.config import option
 
 MAX_PERM = 1024
 MAX_NGRAM = 8
+# Same bound as the Rust core (xlrm_core::limits::MAX_THREADS): threads beyond the core count
+# only cost start-up time, and 10^5 of them take minutes to start.
+MAX_THREADS = 1024
 
 
 @dataclass
@@ -41,10 +44,21 @@ class DedupConfig:
     ignore_system: bool = option(True, help="Leave system messages out of the comparison")
     eval_sets: list[str] = option(
         [],
-        help="Evaluation sets (schema JSONL/Parquet): training rows whose prompt "
-        "matches an eval prompt, exactly or nearly, are removed",
+        help="Evaluation sets (pair files, stage folders, or `builtin:eval` for the built-in eval split in "
+        "the input's languages): training rows whose prompt matches an eval prompt, exactly or nearly, "
+        "are removed",
     )
-    threads: int = option(0, help="Worker threads (0: all cores); the result does not depend on it")
+    threads: int = option(
+        0,
+        help=f"Worker threads (0: all cores; at most {MAX_THREADS}); the result does not depend on it",
+        fingerprint=False,
+    )
+    out: str = option(
+        "xlrm-runs/dedup",
+        help="Output folder: kept.parquet, removed.parquet, manifest.json",
+        fingerprint=False,
+    )
+    force: bool = option(False, help="Rerun even if inputs and config are unchanged", fingerprint=False)
 
     def validate(self) -> None:
         if not (0.0 < self.threshold <= 1.0):
@@ -66,7 +80,9 @@ class DedupConfig:
                 raise ValueError(f"{name} must be between 1 and {MAX_NGRAM}, got {n}")
         if not (0 <= self.seed < 2**64):
             raise ValueError(f"seed must be in [0, 2^64), got {self.seed}")
-        if self.threads < 0:
-            raise ValueError(f"threads must be 0 (all cores) or positive, got {self.threads}")
+        if not (0 <= self.threads <= MAX_THREADS):
+            raise ValueError(
+                f"threads must be 0 (all cores) or a count up to {MAX_THREADS}, got {self.threads}"
+            )
         if self.keep == "margin" and not self.margin_column:
             raise ValueError("keep: margin needs margin_column")

@@ -3,69 +3,68 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from xlrm.config import add_config_arguments, config_from_args, to_dict
+from xlrm.config import fingerprinted
 from xlrm.data.pairfile import eval_set_names, pair_files, read_pairs
 from xlrm.dedup.config import DedupConfig
 from xlrm.dedup.core import dedup_table
-from xlrm.manifest import StageResult, file_sha256, run_stage
+from xlrm.manifest import Output, StageResult, describe_path, run_stage
 
-HELP = "Exact and near-duplicate removal and eval decontamination (Rust)"
 log = logging.getLogger(__name__)
+BUILTIN_EVAL = "builtin:eval"
+#: A large draw of the built-in set's held-out templates, so any overlap with training shows.
+BUILTIN_EVAL_PER_SECTION = 200
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument(
-        "inputs",
-        nargs="+",
-        metavar="INPUT",
-        help="pair files in the xlrm schema (.parquet, .jsonl[.gz], .json) or folders of them, concatenated in order",
-    )
-    parser.add_argument(
-        "--out", required=True, help="output folder: kept.parquet, removed.parquet, manifest.json"
-    )
-    parser.add_argument("--config", help="YAML file (a DedupConfig, or a pipeline config's `dedup:` section)")
-    parser.add_argument("--force", action="store_true", help="rerun even if inputs and config are unchanged")
-    add_config_arguments(parser, DedupConfig)
+def _builtin_eval(table):
+    """The built-in eval split in the languages of ``table`` it covers."""
+    from xlrm.data import builtin
+    from xlrm.data.builtin.core import LANGUAGES as BUILTIN_LANGUAGES
+    from xlrm.data.schema import pairs_to_table
+
+    langs = sorted(set(table.column("language").to_pylist()) & set(BUILTIN_LANGUAGES)) or ["en"]
+    rows = builtin.generate(languages=tuple(langs), split="eval", per_section=BUILTIN_EVAL_PER_SECTION)
+    return pairs_to_table(rows)
 
 
-def run_dedup(inputs: list[str], cfg: DedupConfig, out: str | Path, *, force: bool = False) -> dict:
-    """Reads ``inputs`` (and ``cfg.eval_sets``), writes ``out/{kept,removed}.parquet`` and the manifest."""
+def run_dedup(cfg: DedupConfig, inputs: list[str]) -> dict:
+    """Reads ``inputs`` (and ``cfg.eval_sets``), writes ``{kept,removed}.parquet`` and the manifest."""
     cfg.validate()
     paths = [f for p in inputs for f in pair_files(p)]
-    eval_paths = [Path(p) for p in cfg.eval_sets]
-    eval_files = [f for p in eval_paths for f in pair_files(p)]
+    eval_paths = [e for e in cfg.eval_sets if e != BUILTIN_EVAL]
+    eval_files = {name: pair_files(p) for name, p in zip(eval_set_names(eval_paths), eval_paths, strict=True)}
 
-    def work(tmp: Path) -> StageResult:
+    def work(ws) -> StageResult:
         table = read_pairs(paths)
-        evals = {name: read_pairs(p) for name, p in zip(eval_set_names(eval_paths), eval_paths, strict=True)}
+        evals = {name: read_pairs(files) for name, files in eval_files.items()}
+        if BUILTIN_EVAL in cfg.eval_sets:
+            evals["builtin-eval"] = _builtin_eval(table)
         res = dedup_table(table, cfg, evals or None)
-        pq.write_table(res.kept, tmp / "kept.parquet")
-        pq.write_table(res.removed, tmp / "removed.parquet")
-        extra = {
-            "outputs": {"kept": "kept.parquet", "removed": "removed.parquet"},
-            "eval_sets": {n: str(p) for n, p in zip(evals, eval_paths, strict=True)},
-        }
-        return StageResult(res.counts, extra)
+        pq.write_table(res.kept, ws.path / "kept.parquet")
+        pq.write_table(res.removed, ws.path / "removed.parquet")
+        log.info("dedup: %d of %d rows kept", res.kept.num_rows, table.num_rows)
+        counts = dict(res.counts)
+        counts.pop("rows_in")
+        by_reason = {k: v for k, v in counts.pop("removed_by_reason").items() if v}
+        counts = {"in": table.num_rows, "out": res.kept.num_rows, "dropped_by_reason": by_reason, **counts}
+        outputs = [
+            Output("kept.parquet", "pairs", res.kept.num_rows),
+            Output("removed.parquet", "removed", res.removed.num_rows),
+        ]
+        return StageResult(
+            counts, outputs, {"eval_sets": {n: [str(f) for f in fs] for n, fs in eval_files.items()}}
+        )
 
-    config = to_dict(cfg)
-    config.pop("threads")  # does not change the result
-    inputs_fp = [{"path": str(p), "sha256": file_sha256(p), "role": "input"} for p in paths]
-    inputs_fp += [{"path": str(p), "sha256": file_sha256(p), "role": "eval"} for p in eval_files]
-    return run_stage("dedup", out, config=config, inputs=inputs_fp, work=work, force=force)
-
-
-def run(args) -> int:
-    cfg = config_from_args(DedupConfig, args, section="dedup")
-    m = run_dedup(args.inputs, cfg, args.out, force=args.force)
-    c = m["counts"]
-    state = "unchanged, skipped" if m.get("skipped") else f"{m['wall_time_s']}s"
-    print(f"dedup: {c['rows_in']} rows in, {c['kept']} kept, {c['removed']} removed ({state}) -> {args.out}")
-    for reason, n in c["removed_by_reason"].items():
-        print(f"  removed {n:8d}  {reason}")
-    for name, n in c.get("contamination_by_eval_set", {}).items():
-        print(f"  contaminated by {name}: {n}")
-    return 0
+    described = [describe_path(p) for p in paths]
+    described += [describe_path(f, role="eval") for fs in eval_files.values() for f in fs]
+    return run_stage(
+        "dedup",
+        cfg.out,
+        config=fingerprinted(cfg),
+        inputs=described,
+        work=work,
+        force=cfg.force,
+        input_paths=[*inputs, *eval_paths],
+    )

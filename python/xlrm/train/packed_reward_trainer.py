@@ -23,7 +23,7 @@ With ``args.packing=False`` (or a plain ``RewardConfig``) every method falls thr
 One documented difference: padded TRL reads the reward at the rightmost token that is not the
 pad token, so a sequence that itself ends with the pad id (pad == EOS and a template ending in
 EOS) is scored one token early there; packed training always reads the true last token. With
-the templates xlrm uses (ChatML ends in ``<|im_end|>\n``; ``SIMPLE_CHAT_TEMPLATE`` ends in
+the templates xlrm uses (ChatML ends in ``<|im_end|>\n``; ``FALLBACK_CHAT_TEMPLATE`` ends in
 ``{eos}\n``) the two agree. In evaluation, per-batch logits have varying lengths and
 ``Trainer`` pads them with -100 when concatenating.
 """

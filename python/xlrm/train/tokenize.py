@@ -2,7 +2,7 @@
 changes the comparison, cached on disk.
 
 For every pair three texts are rendered with the model's chat template (or
-:data:`SIMPLE_CHAT_TEMPLATE` when the tokenizer has none): the prompt alone (with the generation
+:data:`xlrm.chat.FALLBACK_CHAT_TEMPLATE` when the tokenizer has none): the prompt alone (with the generation
 prompt), prompt + chosen and prompt + rejected. They are tokenized in batches with the (fast)
 tokenizer, then the Rust core applies the length limit (``xlrm._core.pack.truncate_pairs``):
 
@@ -34,25 +34,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from xlrm import _core
+from xlrm import _core, chat
 from xlrm.config import option
 from xlrm.errors import InputError
 from xlrm.packing import list_buffers
 
 # Bump when the tokenization output for the same inputs changes (invalidates caches).
 TOKENIZE_VERSION = 1
-
-#: Used when neither the config nor the tokenizer provides a chat template. Each message is
-#: ``<|role|>\n{content}{eos}\n``; a BOS (if the tokenizer has one) starts the text, and the
-#: generation prompt is ``<|assistant|>\n``. The role markers are plain text, so no new tokens
-#: (and no embedding resize) are needed.
-SIMPLE_CHAT_TEMPLATE = (
-    "{% if bos_token %}{{ bos_token }}{% endif %}"
-    "{% for message in messages %}"
-    "<|{{ message['role'] }}|>\n{{ message['content'] }}{{ eos_token }}\n"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
-)
 
 STATUS = {
     0: "kept",
@@ -140,26 +128,8 @@ def resolve_pad_token_id(tokenizer) -> int:
 
 
 def resolve_template(tokenizer, config: TokenizeConfig) -> str:
-    """The chat template text that will be used (config > tokenizer > SIMPLE_CHAT_TEMPLATE)."""
-    t = config.chat_template
-    if t is not None:
-        p = Path(t)
-        if len(t) < 4096 and p.suffix in (".jinja", ".j2"):
-            if not p.is_file():
-                raise InputError("chat template file does not exist", file=str(p))
-            return p.read_text(encoding="utf-8")
-        return t
-    own = getattr(tokenizer, "chat_template", None)
-    if isinstance(own, dict):  # several named templates: take the default one
-        own = own.get("default")
-    if own:
-        return own
-    if getattr(tokenizer, "eos_token", None) is None:
-        raise InputError(
-            f"tokenizer {type(tokenizer).__name__} has no chat template and no EOS token",
-            hint="set tokenizer.eos_token, or pass chat_template with an explicit end-of-turn marker",
-        )
-    return SIMPLE_CHAT_TEMPLATE
+    """The chat template text that will be used (config > tokenizer > the fallback template)."""
+    return chat.resolve_template(tokenizer, config.chat_template)
 
 
 def _sha(data: bytes) -> str:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from xlrm.translate import languages
+from xlrm import languages
 
 REASONS = ("copy", "language", "length_ratio", "chosen_equals_rejected")
 _WS = re.compile(r"\s+")
@@ -84,7 +84,7 @@ def check_pair(
 ) -> list[tuple[str, str, int]]:
     """Failures as ``(reason, field, message index)``; index -1 for pair-level failures."""
     fails: list[tuple[str, str, int]] = []
-    density = languages.get(tgt).char_density
+    density = languages.language(tgt).char_density
     for m in messages:
         long_enough = len(m.source.strip()) >= opts.min_chars
         if opts.copy and letters(m.source) >= opts.copy_min_letters and _norm(m.output) == _norm(m.source):

@@ -60,7 +60,7 @@ class OpenAIOptions:
     base_url: str = option("http://127.0.0.1:8000/v1", help="OpenAI-compatible API root (vLLM, TGI, hosted)")
     api_key_env: str = option(
         "OPENAI_API_KEY",
-        help="name of the environment variable holding the API key (the key is never logged)",
+        help="name of the environment variable holding the API key (the key is never logged); '' = no key",
     )
     system_prompt: str = option(CHAT_SYSTEM, help="system message; empty string = none")
     prompt_template: str = option(
@@ -79,8 +79,13 @@ class OpenAIOptions:
     )
 
     def validate(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"openai.base_url must start with http:// or https://, got {self.base_url!r}")
+        from xlrm.endpoint import check_base_url, check_env_name
+
+        # Both refuse credentials in the wrong place *here*, before the config reaches the
+        # manifest, without repeating the value (it may be a key). EndpointConfigError is a
+        # ValueError, so from_dict names the file.
+        check_base_url(self.base_url, "openai.base_url")
+        check_env_name(self.api_key_env, "openai.api_key_env")
         if self.timeout_s <= 0 or self.max_retries < 0 or self.backoff_s < 0 or self.concurrency < 1:
             raise ValueError("openai.timeout_s and openai.concurrency must be positive, retries/backoff >= 0")
         if "{text}" not in self.prompt_template:
@@ -135,21 +140,27 @@ class TranslateConfig:
     )
     retries: int = option(1, help="retry rounds for failed pairs when on_fail=retry")
     cache: str | None = option(
-        None, help="SQLite cache path; default <out>.cache.sqlite beside the output folder"
+        None, help="SQLite cache path; default <out>.cache.sqlite beside the output folder", fingerprint=False
     )
-    progress: bool = option(True, help="tqdm progress bars")
+    progress: bool = option(True, help="tqdm progress bars", fingerprint=False)
     hf: HFOptions = option(HFOptions(), help="local Hugging Face model settings")
     openai: OpenAIOptions = option(OpenAIOptions(), help="OpenAI-compatible endpoint settings")
     checks: CheckOptions = option(CheckOptions(), help="quality checks per translated pair")
+    out: str = option(
+        "xlrm-runs/translate",
+        help="Output folder: <lang>.parquet per language + manifest.json",
+        fingerprint=False,
+    )
+    force: bool = option(False, help="Rerun even if inputs and config are unchanged", fingerprint=False)
 
     def validate(self) -> None:
-        from xlrm.translate import languages
+        from xlrm import languages
 
         if not self.languages:
             raise ValueError("languages: give at least one target language")
         for code in [self.source_language, *self.languages, *self.models, *self.checks.detector_languages]:
             try:
-                languages.get(code)
+                languages.language(code)
             except Exception as e:  # ConfigError → ValueError so from_dict names the file
                 raise ValueError(str(e)) from None
         if self.source_language in self.languages:

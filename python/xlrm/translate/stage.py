@@ -1,68 +1,39 @@
 """``xlrm translate``: English preference pairs → one Parquet file per target language.
 
-    xlrm translate pairs.parquet --out runs/x/translate --languages es it ko zh [--config run.yaml]
+    xlrm translate runs/dedup --out runs/translate --languages es it ko zh [--config run.yaml]
 
-Reads pairs in the xlrm schema (a Parquet file, a folder of Parquet files such as a ``data``
-stage output, or JSONL), translates every message of prompt, chosen and rejected with the
-configured backend, checks each translated pair, and writes ``<out>/<lang>.parquet`` plus
-``manifest.json``. Translations are cached in SQLite (``<out>.cache.sqlite`` unless
-``cache`` says otherwise), so a rerun or a resumed run translates nothing twice.
+Reads pairs in the xlrm schema (a pair file, or the output folder of ``data`` or ``dedup``),
+translates every message of prompt, chosen and rejected with the configured backend, checks each
+translated pair, and writes ``<out>/<lang>.parquet`` per target language plus the source-language
+pairs it read (``<source>.parquet``), so the folder holds the whole parallel set for ``train-rm``.
+Each language is a unit with its own fingerprint: adding a language translates only that one.
+Translations are cached in SQLite (``<out>.cache.sqlite`` unless ``cache`` says otherwise), so a
+rerun or a resumed run translates nothing twice.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from xlrm.config import add_config_arguments, config_from_args, to_dict
+from xlrm.config import fingerprinted
 from xlrm.data.pairfile import pair_files, read_pair_rows
-from xlrm.manifest import StageResult, file_sha256, run_stage
+from xlrm.manifest import Output, StageResult, describe_path, fingerprint, run_stage
 from xlrm.translate.config import TranslateConfig
 
-HELP = "Translate English preference data into target languages (cached, checked)"
 log = logging.getLogger("xlrm.translate")
-_NOT_FINGERPRINTED = ("cache", "progress")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "input", help="pairs in the xlrm schema: Parquet file, folder of Parquet files, or JSONL(.gz)"
-    )
-    parser.add_argument(
-        "--out", required=True, help="output folder: <lang>.parquet per language + manifest.json"
-    )
-    parser.add_argument("--config", help="YAML config (the whole file or its `translate:` section)")
-    parser.add_argument("--force", action="store_true", help="rerun even if the output is current")
-    add_config_arguments(parser, TranslateConfig)
+def run_translate(cfg: TranslateConfig, inputs: list[str]) -> dict:
+    if len(inputs) != 1:
+        from xlrm.errors import ConfigError
 
-
-def run(args: argparse.Namespace) -> int:
-    cfg = config_from_args(TranslateConfig, args, section="translate")
-    manifest = translate(args.input, args.out, cfg, force=args.force)
-    if manifest.get("skipped"):
-        print(f"xlrm translate: {args.out} is current (same input and config); --force reruns it")
-        return 0
-    for lang, c in manifest["counts"]["languages"].items():
-        dropped = sum(c["dropped"].values())
-        print(
-            f"{lang}: {c['pairs_out']}/{c['pairs_in']} pairs kept ({dropped} dropped), "
-            f"{c['translated']} segments translated, {c['cache_hits']} from the cache"
+        raise ConfigError(
+            f"xlrm translate reads one input (a pair file or a stage folder), got {len(inputs)}"
         )
-    print(f"wrote {args.out}")
-    return 0
-
-
-# --- input ------------------------------------------------------------------
-
-
-def read_pairs(path: str | Path) -> tuple[list[dict], list[dict]]:
-    """→ (rows, inputs for the manifest): the pair file(s) at ``path`` as dicts, validated later."""
-    files = pair_files(path)
-    rows = read_pair_rows(files)
-    return rows, [{"path": str(f), "sha256": file_sha256(f)} for f in files]
+    return translate(inputs[0], cfg.out, cfg, force=cfg.force)
 
 
 # --- the stage ----------------------------------------------------------------
@@ -74,6 +45,17 @@ def _language_order(cfg: TranslateConfig) -> list[str]:
     for i, lang in enumerate(cfg.languages):
         first.setdefault(cfg.model_for(lang), i)
     return sorted(cfg.languages, key=lambda lang: (first[cfg.model_for(lang)], cfg.languages.index(lang)))
+
+
+def _unit_fingerprints(cfg: TranslateConfig, inputs: list[dict]) -> dict[str, str]:
+    """Per target language: everything but the other languages (and their models)."""
+    shared = {k: v for k, v in fingerprinted(cfg).items() if k not in ("languages", "models")}
+    return {
+        lang: fingerprint(
+            {"shared": shared, "language": lang, "model": cfg.model_for(lang), "inputs": inputs}
+        )
+        for lang in cfg.languages
+    }
 
 
 def translate(
@@ -92,17 +74,34 @@ def translate(
     make_backend = make_backend or default_make_backend
     out = Path(out_dir)
     cache_path = Path(cfg.cache) if cfg.cache else out.with_name(out.name + ".cache.sqlite")
-    rows, inputs = read_pairs(input_path)
-    config = {k: v for k, v in to_dict(cfg).items() if k not in _NOT_FINGERPRINTED}
+    files = pair_files(input_path)
+    inputs = [describe_path(f) for f in files]
+    units = _unit_fingerprints(cfg, inputs)
 
-    def work(tmp: Path) -> StageResult:
-        return _work(tmp, rows, cfg, cache_path, make_backend, detector, on_batch)
+    def work(ws) -> StageResult:
+        rows = read_pair_rows(files)
+        return _work(ws, rows, cfg, units, cache_path, make_backend, detector, on_batch)
 
-    return run_stage("translate", out, config=config, inputs=inputs, work=work, force=force)
+    return run_stage(
+        "translate",
+        out,
+        config=fingerprinted(cfg),
+        inputs=inputs,
+        work=work,
+        force=force,
+        input_paths=[input_path],
+    )
 
 
 def _work(
-    tmp: Path, rows: list[dict], cfg: TranslateConfig, cache_path: Path, make_backend, detector, on_batch
+    ws,
+    rows: list[dict],
+    cfg: TranslateConfig,
+    units: dict,
+    cache_path: Path,
+    make_backend,
+    detector,
+    on_batch,
 ) -> StageResult:
     import pyarrow.parquet as pq
 
@@ -146,13 +145,8 @@ def _work(
             cfg.source_language,
         )
 
-    if detector is None and cfg.checks.language:
-        from xlrm.translate.checks import LinguaDetector
-
-        detector = LinguaDetector(
-            [cfg.source_language, *cfg.languages, *cfg.checks.detector_languages], cfg.checks.low_accuracy
-        )
-
+    tmp: Path = ws.path
+    pq.write_table(pairs_to_table(pairs), tmp / f"{cfg.source_language}.parquet")
     planner = Planner(cfg.split_lines)
     per_lang: dict[str, dict] = {}
     models: dict[str, str] = {}
@@ -163,11 +157,16 @@ def _work(
     try:
         for lang in order:
             model_id = cfg.model_for(lang)
+            models[lang] = model_id
+            if ws.reuse(lang, units[lang]):
+                per_lang[lang] = ws.unit_info(lang)["stats"]
+                log.info("%s: unchanged since the last run, kept", lang)
+                continue
             if not pairs:  # nothing to translate: no model to load
                 pq.write_table(pairs_to_table([]), tmp / f"{lang}.parquet")
-                models[lang] = model_id
                 per_lang[lang] = stats_dict(LanguageStats(), 0, 0, 0)
                 log.warning("%s: no %r pairs in the input; wrote an empty file", lang, cfg.source_language)
+                ws.finish(lang, units[lang], [f"{lang}.parquet"], {"stats": per_lang[lang]})
                 continue
             if model_id != current_model:
                 if backend is not None:
@@ -178,13 +177,20 @@ def _work(
                 current_model = model_id
             if cache is None:  # opened once a backend loaded, so a bad model leaves no cache file
                 cache = TranslationCache(cache_path)
-            models[lang] = model_id
+            if detector is None and cfg.checks.language:
+                from xlrm.translate.checks import LinguaDetector
+
+                detector = LinguaDetector(
+                    [cfg.source_language, *cfg.languages, *cfg.checks.detector_languages],
+                    cfg.checks.low_accuracy,
+                )
             plans, plan_stats = planner.plan(pairs, backend)
             out_pairs, stats = translate_language(
                 plans, backend, cache, cfg, lang, detector, on_batch=on_batch
             )
             pq.write_table(pairs_to_table(out_pairs), tmp / f"{lang}.parquet")
             per_lang[lang] = stats_dict(stats, len(pairs), len(out_pairs), plan_stats["long_splits"])
+            ws.finish(lang, units[lang], [f"{lang}.parquet"], {"stats": per_lang[lang]})
             c = per_lang[lang]
             log.info(
                 "%s: %d/%d pairs kept; %d segments translated, %d cache hits; %s seg/s, %s tok/s",
@@ -203,11 +209,15 @@ def _work(
             cache.close()
 
     protected = dict(sorted(planner.protected.items()))
+    by_reason: Counter = Counter({k: v for k, v in dropped.items() if v})
+    for c in per_lang.values():
+        by_reason.update({k: v for k, v in c["dropped"].items() if v})
     counts = {
-        "input_rows": len(rows),
+        "in": len(rows),
+        "out": sum(per_lang[lang]["pairs_out"] for lang in cfg.languages),
+        "dropped_by_reason": dict(by_reason),
         "pairs": len(pairs),
         "messages": sum(len(p[f]) for p in pairs for f in ("prompt", "chosen", "rejected")),
-        "dropped": {"malformed": dropped["malformed"], "not_source_language": dropped["not_source_language"]},
         "protected_segments": sum(protected.values()),
         "protected_by_kind": protected,
         "languages": {lang: per_lang[lang] for lang in cfg.languages},
@@ -216,7 +226,10 @@ def _work(
         "backend": cfg.backend,
         "models": {lang: models[lang] for lang in cfg.languages},
         "cache": str(cache_path),
-        "outputs": {lang: f"{lang}.parquet" for lang in cfg.languages},
         "malformed_examples": examples,
     }
-    return StageResult(counts=counts, extra=extra)
+    outputs = [Output(f"{cfg.source_language}.parquet", "pairs", len(pairs), unit=cfg.source_language)]
+    outputs += [
+        Output(f"{lang}.parquet", "pairs", per_lang[lang]["pairs_out"], unit=lang) for lang in cfg.languages
+    ]
+    return StageResult(counts, outputs, extra)

@@ -4,7 +4,7 @@ RewardBench ``subset`` (mapped to its section) and a ``language`` code such as '
 from __future__ import annotations
 
 from xlrm.data.formats._common import RowError, assistant, make_pair, problem, require, user
-from xlrm.data.languages import normalize_code
+from xlrm.languages import normalize_code
 
 NAME = "rewardbench"
 

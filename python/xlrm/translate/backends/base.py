@@ -7,8 +7,8 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from xlrm import languages
 from xlrm.errors import XlrmError
-from xlrm.translate import languages
 from xlrm.translate.cache import Identity
 
 
@@ -25,8 +25,8 @@ class Batch:
 def render_prompt(template: str, text: str, src: str, tgt: str) -> str:
     """Fill ``{src_name} {tgt_name} {src} {tgt} {text}``; other braces in the template stay as they are."""
     fields = {
-        "{src_name}": languages.get(src).name,
-        "{tgt_name}": languages.get(tgt).name,
+        "{src_name}": languages.language(src).name,
+        "{tgt_name}": languages.language(tgt).name,
         "{src}": src,
         "{tgt}": tgt,
     }

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from xlrm import languages
 from xlrm.errors import ConfigError
-from xlrm.translate import languages
 from xlrm.translate.backends import _hf
 from xlrm.translate.backends.base import Backend, Batch
 
@@ -32,7 +32,7 @@ def detect_family(config, vocab: dict) -> str:
 
 def language_token(family: str, code: str, vocab: dict) -> str | None:
     """The token that selects ``code`` in ``family``, or None for families without one."""
-    lang = languages.get(code)
+    lang = languages.language(code)
     if family == "nllb":
         return lang.nllb
     if family == "m2m100":
@@ -48,7 +48,7 @@ def language_token(family: str, code: str, vocab: dict) -> str | None:
 
 def source_lang_value(family: str, code: str) -> str | None:
     """What the family's tokenizer takes as ``src_lang`` (M2M100 wants the bare code, not ``__en__``)."""
-    lang = languages.get(code)
+    lang = languages.language(code)
     return {"nllb": lang.nllb, "m2m100": code, "mbart50": lang.mbart50}.get(family)
 
 
@@ -70,7 +70,7 @@ class HFSeq2SeqBackend(Backend):
             if self.family in ("nllb", "m2m100", "mbart50") and token not in vocab:
                 raise ConfigError(
                     f"model {model_id!r} ({self.family} language codes) has no token {token!r} for target "
-                    f"{code!r}; it cannot translate into {languages.get(code).name}"
+                    f"{code!r}; it cannot translate into {languages.language(code).name}"
                 )
             self._targets[code] = (token, vocab.get(token) if token else None)
         untargeted = [c for c, (tok, _) in self._targets.items() if tok is None]
