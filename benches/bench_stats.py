@@ -29,59 +29,18 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
-import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
 
+from common import machine, machine_line, measure
+
 SIZES_N = (10_000, 50_000, 200_000)
 SIZES_D = (1024, 2048, 3072)
 QUICK_N = (10_000, 50_000)
 QUICK_D = (1024, 2048)
-
-
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _trim() -> None:
-    """Hand freed heap memory back to the OS so that the next peak-RSS reading counts new pages."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _reset_peak() -> bool:
-    _trim()
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def measure(fn, repeats: int, track_peak: bool = True) -> tuple[float, float | None, object]:
-    """Median wall time over ``repeats`` and peak extra RSS (MiB) of the first run."""
-    times, peak, out = [], None, None
-    for i in range(repeats):
-        gc.collect()
-        can = _reset_peak() if (i == 0 and track_peak) else False
-        base = _status_kb("VmRSS")
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-        if can:
-            peak = max(_status_kb("VmHWM") - base, 0) / 1024
-    return statistics.median(times), peak, out
 
 
 def report(n: int, d: int, name: str, entry: dict) -> None:
@@ -91,17 +50,6 @@ def report(n: int, d: int, name: str, entry: dict) -> None:
     peak = entry.get("peak_extra_mib")
     mem = f", peak +{peak:.0f} MiB" if peak is not None else ""
     print(f"n={n:>7} d={d:>5} {name:<14} {entry['seconds']:8.2f}s{extra}{mem}", flush=True)
-
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return platform.processor() or "unknown"
 
 
 def nominal_peak_gflops() -> float | None:
@@ -162,15 +110,17 @@ def main(argv: list[str] | None = None) -> int:
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if var in os.environ:
             print(f"warning: {var} is set; numpy may be slower than usual (run with env -u {var})")
-    machine = {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
+    host = machine()
+    info = host | {
         "numpy": np.__version__,
         "torch": getattr(torch, "__version__", None),
         "torch_threads": torch.get_num_threads() if torch else None,
         "nominal_peak_f32_gflops": nominal_peak_gflops(),
     }
-    print(f"# {machine}")
+    print(
+        f"# {machine_line(host)}; numpy {info['numpy']}, torch {info['torch']} "
+        f"({info['torch_threads']} threads), nominal f32 peak {info['nominal_peak_f32_gflops']} GFLOP/s"
+    )
     rates: dict[str, float] = {}  # best observed SVD flop rate per contender
     rows = []
 
@@ -279,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             del x
             gc.collect()
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine, "cases": rows}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"machine": info, "cases": rows}, indent=2) + "\n")
         print(f"wrote {args.json}")
     return 0
 

@@ -7,10 +7,10 @@ import random
 import numpy as np
 import pytest
 
+from planted import VARIANTS, plant, score, synthetic_pairs  # benches/planted.py, via conftest.py
 from xlrm import _core
 from xlrm.data.schema import pairs_to_table
 from xlrm.dedup import DedupConfig, dedup_table, signatures, text_field
-from xlrm.dedup.planted import VARIANTS, plant, score, synthetic_pairs
 
 
 def _random_pairs(n: int, seed: int = 0):

@@ -37,8 +37,4 @@ class ConfigError(XlrmError):
     """A config file or flag that does not fit the stage's config."""
 
 
-class StageNotBuilt(XlrmError):
-    """A pipeline stage that this version of xlrm does not implement yet."""
-
-
-__all__ = ["XlrmError", "InputError", "ConfigError", "StageNotBuilt"]
+__all__ = ["XlrmError", "InputError", "ConfigError"]

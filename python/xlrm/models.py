@@ -186,3 +186,28 @@ def load_weights(
         model = PeftModel.from_pretrained(model, opts.adapter)
     model.to(dev)
     return model, dev
+
+
+def model_specs(inputs: list[str]) -> list[str]:
+    """Positional inputs → ``name=path`` specs: a stage folder with ``model`` outputs (train-rm)
+    gives one spec per model, named by its unit (the training language); anything else is a spec."""
+    from xlrm import stages
+    from xlrm.manifest import stage_manifest
+
+    specs = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir() and (p / "manifest.json").exists():
+            m = stage_manifest(p)
+            models = [o for o in m.get("outputs", []) if o.get("role") == "model"]
+            if not models:
+                from xlrm.manifest import StageFolderError
+
+                raise StageFolderError(
+                    f"folder {p} is the output of `{m.get('stage')}`, which holds no models",
+                    hint=f"pass the output folder of {', '.join(stages.producers('model'))} or model folders",
+                )
+            specs += [f"{o.get('unit') or Path(o['file']).name}={p / o['file']}" for o in models]
+        else:
+            specs.append(item)
+    return specs

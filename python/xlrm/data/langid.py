@@ -1,40 +1,29 @@
-"""Offline language identification with lingua (a maintained detector from PyPI).
+"""Offline language identification with lingua (a maintained detector from PyPI), the one
+detector xlrm builds: the data stage tags pairs with it, translate's checks verify outputs.
 
-The detector is built once per language set: restricting it to the languages a
-run can contain makes it faster and more accurate on short texts.
+A detector is restricted to the languages a run can contain: that makes it faster and more
+accurate on short texts. Building one costs about a second, so built detectors are cached per
+language set and mode.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import metadata
 
-# The 23 languages of Multilingual RewardBench plus English.
-DEFAULT_LANGUAGES = (
-    "ar",
-    "cs",
-    "de",
-    "el",
-    "en",
-    "es",
-    "fa",
-    "fr",
-    "he",
-    "hi",
-    "id",
-    "it",
-    "ja",
-    "ko",
-    "nl",
-    "pl",
-    "pt",
-    "ro",
-    "ru",
-    "tr",
-    "uk",
-    "vi",
-    "zh",
-)
+from xlrm.languages import LANGUAGES
+
+
+def lingua_code(code: str) -> str:
+    """The code lingua answers with for an xlrm code: it tells languages apart, not scripts, so
+    ``zh-Hant`` is ``zh``."""
+    return code.split("-")[0]
+
+
+# Every language of the table (English and the Multilingual RewardBench languages), as lingua
+# knows them: traditional and simplified Chinese are one candidate.
+DEFAULT_LANGUAGES: tuple[str, ...] = tuple(sorted({lingua_code(code) for code in LANGUAGES}))
 
 
 def detector_name() -> str:
@@ -42,36 +31,52 @@ def detector_name() -> str:
 
 
 @lru_cache(maxsize=8)
-def _detector(languages: tuple[str, ...]):
-    from lingua import IsoCode639_1, LanguageDetectorBuilder
+def _build(codes: tuple[str, ...], low_accuracy: bool):
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-    codes = []
-    for code in languages:
+    langs = []
+    for code in codes:
         try:
-            codes.append(IsoCode639_1.from_str(code.split("-")[0]))
+            langs.append(Language.from_iso_code_639_1(IsoCode639_1.from_str(code)))
         except ValueError:
             raise ValueError(f"language {code!r} is not supported by the lingua detector") from None
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+    builder = LanguageDetectorBuilder.from_languages(*langs)
+    if low_accuracy:
+        builder = builder.with_low_accuracy_mode()
+    return builder.build()
+
+
+class LinguaDetector:
+    """Detects the language of texts among ``languages`` (xlrm codes).
+
+    lingua refuses a set of one, so a single language gets a contrast: English, or Spanish when
+    the language is English. ``low_accuracy`` is lingua's faster mode, weaker on short texts.
+    """
+
+    def __init__(self, languages: Iterable[str] = DEFAULT_LANGUAGES, low_accuracy: bool = False):
+        codes = {lingua_code(c) for c in languages}
+        if len(codes) < 2:
+            codes.add("es" if codes == {"en"} else "en")
+        self.codes: tuple[str, ...] = tuple(sorted(codes))
+        self.low_accuracy = low_accuracy
+        self._detector = _build(self.codes, low_accuracy)
+
+    def detect(self, texts: list[str], sample_chars: int | None = None) -> list[str | None]:
+        """ISO 639-1 code per text (None when undecidable). With ``sample_chars`` only that many
+        leading characters are read: enough for a stable answer, and fast on long responses."""
+        if not texts:
+            return []
+        if sample_chars is not None:
+            texts = [t[:sample_chars] for t in texts]
+        found = self._detector.detect_languages_in_parallel_of(texts)
+        return [lang.iso_code_639_1.name.lower() if lang is not None else None for lang in found]
 
 
 def detect(
-    texts: list[str], languages: tuple[str, ...] = DEFAULT_LANGUAGES, sample_chars: int = 600
+    texts: list[str], languages: Iterable[str] = DEFAULT_LANGUAGES, sample_chars: int = 600
 ) -> list[str | None]:
-    """ISO 639-1 code per text (None when undecidable). Only the first ``sample_chars``
-    characters are read: enough for a stable answer, and fast on long responses."""
-    if not texts:
+    """The data stage's call: :meth:`LinguaDetector.detect` over ``languages``, reading the first
+    ``sample_chars`` characters of each text."""
+    if not texts:  # building a detector costs about a second; a run may have nothing to detect
         return []
-    det = _detector(tuple(sorted(set(languages))))
-    found = det.detect_languages_in_parallel_of([t[:sample_chars] for t in texts])
-    return [lang.iso_code_639_1.name.lower() if lang is not None else None for lang in found]
-
-
-def confidence(
-    texts: list[str], language: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES
-) -> list[float]:
-    """The detector's confidence (0..1) that each text is in ``language``."""
-    from lingua import IsoCode639_1, Language
-
-    det = _detector(tuple(sorted(set(languages) | {language})))
-    target = Language.from_iso_code_639_1(IsoCode639_1.from_str(language))
-    return list(det.compute_language_confidence_in_parallel(texts, target))
+    return LinguaDetector(languages).detect(texts, sample_chars)

@@ -1,7 +1,8 @@
 """Quality checks on a translated pair; every failure has a reason that the manifest counts.
 
 * ``copy``: a message came back identical to its source (untranslated);
-* ``language``: lingua does not identify the translation as the target language;
+* ``language``: the detector (``xlrm.data.langid``, lingua) does not identify the translation as
+  the target language (``zh-Hant`` counts as ``zh``: lingua tells languages apart, not scripts);
 * ``length_ratio``: len(translation) / (len(source) x the target's character density) is out of bounds;
 * ``chosen_equals_rejected``: the pair no longer prefers anything.
 
@@ -17,6 +18,10 @@ from typing import Protocol
 
 from xlrm import languages
 
+# the one detector xlrm builds; translate's stage takes it from here
+from xlrm.data.langid import LinguaDetector as LinguaDetector
+from xlrm.data.langid import lingua_code
+
 REASONS = ("copy", "language", "length_ratio", "chosen_equals_rejected")
 _WS = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -25,29 +30,6 @@ _LETTER = re.compile(r"[^\W\d_]")
 class Detector(Protocol):
     def detect(self, texts: list[str]) -> list[str | None]:
         """ISO 639-1 code per text (None when unsure)."""
-
-
-class LinguaDetector:
-    """lingua, offline, built from a small language set (fast and less confusable)."""
-
-    def __init__(self, codes: list[str], low_accuracy: bool = False):
-        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
-
-        langs = sorted(
-            {Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in codes},
-            key=lambda lang: lang.name,
-        )
-        if len(langs) < 2:  # lingua needs two; English is the natural contrast
-            langs.append(Language.ENGLISH if Language.ENGLISH not in langs else Language.SPANISH)
-        builder = LanguageDetectorBuilder.from_languages(*langs)
-        if low_accuracy:
-            builder = builder.with_low_accuracy_mode()
-        self._detector = builder.build()
-        self.codes = sorted(lang.iso_code_639_1.name.lower() for lang in langs)
-
-    def detect(self, texts: list[str]) -> list[str | None]:
-        found = self._detector.detect_languages_in_parallel_of(texts)
-        return [lang.iso_code_639_1.name.lower() if lang is not None else None for lang in found]
 
 
 @dataclass
@@ -91,7 +73,7 @@ def check_pair(
             fails.append(("copy", m.field, m.index))
             continue
         if opts.language and long_enough:
-            if not m.output.strip() or detected.get(m.output) != tgt:
+            if not m.output.strip() or detected.get(m.output) != lingua_code(tgt):
                 fails.append(("language", m.field, m.index))
                 continue
         if opts.length_ratio and long_enough:

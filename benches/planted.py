@@ -1,4 +1,6 @@
-"""Planted duplicates: a way to measure dedup recall and precision on any pair set.
+"""Planted duplicates: a way to measure dedup recall and precision on any pair set. A helper of
+the tests and benches (``tests/conftest.py`` puts ``benches/`` on ``sys.path``), not part of the
+installed package.
 
 ``plant(pairs, ...)`` appends variants of some pairs — exact copies, spacing/case variants,
 1–3 word (or, in Han/Hangul/kana text, character) edits, shuffled sentences — each tagged
