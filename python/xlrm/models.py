@@ -168,9 +168,7 @@ def load_weights(
         model = auto_class.from_pretrained(opts.path, **kw)
         if loading_info is not None:
             model, report = model
-            loading_info.update(
-                {k: sorted(v) if isinstance(v, (set, list)) else v for k, v in report.items()}
-            )
+            loading_info.update({k: sorted(v) if isinstance(v, set) else v for k, v in report.items()})
     except (OSError, ValueError, TypeError, KeyError) as e:
         raise _load_error(opts, "weights", e) from None
     finally:

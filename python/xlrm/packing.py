@@ -69,8 +69,12 @@ def balance(loads, ranks: int, per_rank: int = 1, *, seed: int | None = None) ->
 
 
 def _check_capacity(capacity) -> None:
+    # The upper bound (2^31 - 1 for packed rows) is the core's to check; this catches what
+    # would otherwise reach it as a float or a bool.
     if isinstance(capacity, bool) or not isinstance(capacity, int | np.integer) or capacity <= 0:
-        raise ValueError(f"capacity must be a positive integer number of tokens, got {capacity!r}")
+        raise _core.XlrmError(
+            f"invalid argument `capacity`: must be a positive integer number of tokens, got {capacity!r}"
+        )
 
 
 def list_buffers(column) -> tuple[np.ndarray, np.ndarray]:

@@ -398,7 +398,13 @@ def wasserstein1(a, b, a_weights=None, b_weights=None) -> float:
 
 
 def weighted_quantiles(values, q, weights=None) -> np.ndarray:
-    """Quantiles with numpy's ``linear`` rule on the frequency-weighted sample."""
+    """Quantiles with numpy's ``linear`` rule on the frequency-weighted sample.
+
+    ``values`` must be finite: where ``numpy.quantile`` answers NaN for a sample holding NaN
+    (which then travels silently into reports), this raises :class:`XlrmError` naming the
+    first NaN or ±Inf. Drop them first (``values[numpy.isfinite(values)]``) to get the
+    quantiles of the rest, as ``numpy.nanquantile`` does for NaN.
+    """
     v = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
     w = None if weights is None else np.ascontiguousarray(weights, dtype=np.float64).reshape(-1)
     return _core.stats.weighted_quantiles(v, [float(x) for x in np.atleast_1d(q)], w)

@@ -7,6 +7,7 @@
 pub mod column;
 pub mod dedup;
 pub mod error;
+pub mod limits;
 pub mod normalize;
 pub mod pack;
 pub mod stats;

@@ -15,8 +15,10 @@ use xlrm_core::dedup::shingle::ShingleOptions;
 use xlrm_core::dedup::{
     self as core, Chunk, DedupOptions, EvalPrompts, Field, Keep, Messages, Rows,
 };
+use xlrm_core::limits::with_threads;
 use xlrm_core::normalize::NormalizeOptions;
 
+use crate::args;
 use crate::buffers::slices;
 use crate::errors::{to_py, XlrmError};
 
@@ -71,18 +73,6 @@ fn rows_of<'a>(fields: &[Vec<ChunkSlices<'a>>]) -> xlrm_core::Result<Rows<'a>> {
     Rows::new(fs)
 }
 
-/// Runs `f` on a pool of `threads` threads (0: the global pool).
-fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> PyResult<T> {
-    if threads == 0 {
-        return Ok(f());
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| XlrmError::new_err(format!("cannot start {threads} threads: {e}")))?;
-    Ok(pool.install(f))
-}
-
 fn shingle_opts(
     word_ngram: usize,
     char_ngram: usize,
@@ -101,9 +91,13 @@ fn lsh_of(bands: usize, rows: usize) -> PyResult<Option<LshParams>> {
     match (bands, rows) {
         (0, 0) => Ok(None),
         (b, r) if b > 0 && r > 0 => Ok(Some(LshParams { bands: b, rows: r })),
-        _ => Err(XlrmError::new_err(
-            "give both bands and rows, or neither (0) to pick them from the threshold",
-        )),
+        (b, r) => Err(to_py(xlrm_core::Error::Argument {
+            name: if b == 0 { "bands" } else { "rows" },
+            message: format!(
+                "got bands={b}, rows={r}; give both bands and rows, or neither (0) to pick them \
+                 from the threshold"
+            ),
+        })),
     }
 }
 
@@ -124,18 +118,18 @@ fn dedup<'py>(
     exact: bool,
     near: bool,
     threshold: f64,
-    num_perm: usize,
-    bands: usize,
-    rows: usize,
-    seed: u64,
+    #[pyo3(from_py_with = args::num_perm)] num_perm: usize,
+    #[pyo3(from_py_with = args::bands)] bands: usize,
+    #[pyo3(from_py_with = args::rows)] rows: usize,
+    #[pyo3(from_py_with = args::seed)] seed: u64,
     keep: &str,
-    word_ngram: usize,
-    char_ngram: usize,
+    #[pyo3(from_py_with = args::word_ngram)] word_ngram: usize,
+    #[pyo3(from_py_with = args::char_ngram)] char_ngram: usize,
     nfkc: bool,
     casefold: bool,
     strip_punct: bool,
     fold_whitespace: bool,
-    threads: usize,
+    #[pyo3(from_py_with = args::threads)] threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let keep = match keep {
         "first" => Keep::First,
@@ -200,7 +194,7 @@ fn dedup<'py>(
                 };
                 core::dedup(&rows, eval.as_ref(), prio, &opts)
             })
-        })?
+        })
         .map_err(to_py)?;
     let d = PyDict::new(py);
     d.set_item("kind", PyArray1::from_vec(py, out.kind))?;
@@ -226,7 +220,7 @@ fn exact_keys<'py>(
     casefold: bool,
     strip_punct: bool,
     fold_whitespace: bool,
-    threads: usize,
+    #[pyo3(from_py_with = args::threads)] threads: usize,
 ) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>)> {
     let fs = field_slices(&fields)?;
     let norm = NormalizeOptions {
@@ -236,7 +230,7 @@ fn exact_keys<'py>(
         fold_whitespace,
     };
     let keys = py
-        .detach(|| with_threads(threads, || rows_of(&fs).map(|r| core::exact_keys(&r, norm))))?
+        .detach(|| with_threads(threads, || rows_of(&fs).map(|r| core::exact_keys(&r, norm))))
         .map_err(to_py)?;
     let hi = keys.iter().map(|k| (k >> 64) as u64).collect();
     let lo = keys.iter().map(|&k| k as u64).collect();
@@ -250,13 +244,13 @@ fn exact_keys<'py>(
 fn signatures<'py>(
     py: Python<'py>,
     fields: Vec<FieldArrays<'py>>,
-    num_perm: usize,
-    seed: u64,
-    word_ngram: usize,
-    char_ngram: usize,
+    #[pyo3(from_py_with = args::num_perm)] num_perm: usize,
+    #[pyo3(from_py_with = args::seed)] seed: u64,
+    #[pyo3(from_py_with = args::word_ngram)] word_ngram: usize,
+    #[pyo3(from_py_with = args::char_ngram)] char_ngram: usize,
     nfkc: bool,
     casefold: bool,
-    threads: usize,
+    #[pyo3(from_py_with = args::threads)] threads: usize,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyArray1<bool>>)> {
     let fs = field_slices(&fields)?;
     let opts = shingle_opts(word_ngram, char_ngram, nfkc, casefold);
@@ -265,7 +259,7 @@ fn signatures<'py>(
             with_threads(threads, || {
                 rows_of(&fs).and_then(|r| core::signatures(&r, opts, num_perm, seed))
             })
-        })?
+        })
         .map_err(to_py)?;
     let n = nonempty.len();
     let sigs = PyArray1::from_vec(py, sigs).reshape([n, num_perm])?;
@@ -279,11 +273,11 @@ fn signatures<'py>(
 fn shingle_hashes<'py>(
     py: Python<'py>,
     fields: Vec<FieldArrays<'py>>,
-    word_ngram: usize,
-    char_ngram: usize,
+    #[pyo3(from_py_with = args::word_ngram)] word_ngram: usize,
+    #[pyo3(from_py_with = args::char_ngram)] char_ngram: usize,
     nfkc: bool,
     casefold: bool,
-    threads: usize,
+    #[pyo3(from_py_with = args::threads)] threads: usize,
 ) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>)> {
     let fs = field_slices(&fields)?;
     let opts = shingle_opts(word_ngram, char_ngram, nfkc, casefold);
@@ -292,7 +286,7 @@ fn shingle_hashes<'py>(
             with_threads(threads, || {
                 rows_of(&fs).and_then(|r| core::shingle_hashes(&r, opts))
             })
-        })?
+        })
         .map_err(to_py)?;
     Ok((PyArray1::from_vec(py, h), PyArray1::from_vec(py, o)))
 }
@@ -307,11 +301,11 @@ fn near_from_hashes<'py>(
     hashes: PyReadonlyArray1<'py, u64>,
     offsets: PyReadonlyArray1<'py, i64>,
     threshold: f64,
-    num_perm: usize,
-    bands: usize,
-    rows: usize,
-    seed: u64,
-    threads: usize,
+    #[pyo3(from_py_with = args::num_perm)] num_perm: usize,
+    #[pyo3(from_py_with = args::bands)] bands: usize,
+    #[pyo3(from_py_with = args::rows)] rows: usize,
+    #[pyo3(from_py_with = args::seed)] seed: u64,
+    #[pyo3(from_py_with = args::threads)] threads: usize,
 ) -> PyResult<(
     Bound<'py, PyArray1<u8>>,
     Bound<'py, PyArray1<i64>>,
@@ -344,20 +338,22 @@ fn near_from_hashes<'py>(
     let p = opts.validate().map_err(to_py)?;
     let m = MinHasher::new(num_perm, seed).map_err(to_py)?;
     let n = o.len() - 1;
-    let res = py.detach(|| {
-        with_threads(threads, || {
-            near_duplicates(
-                &HashLists {
-                    hashes: h,
-                    offsets: o,
-                },
-                &m,
-                p,
-                threshold,
-                |_, _| false,
-            )
+    let res = py
+        .detach(|| {
+            with_threads(threads, || {
+                near_duplicates(
+                    &HashLists {
+                        hashes: h,
+                        offsets: o,
+                    },
+                    &m,
+                    p,
+                    threshold,
+                    |_, _| false,
+                )
+            })
         })
-    })?;
+        .map_err(to_py)?;
     let mut kind = vec![core::KEPT; n];
     let mut reference = vec![-1i64; n];
     let mut sim = vec![f32::NAN; n];
@@ -381,7 +377,7 @@ fn near_from_hashes<'py>(
 #[pyo3(signature = (threshold, num_perm=128, false_negative_weight=0.95))]
 fn lsh_params(
     threshold: f64,
-    num_perm: usize,
+    #[pyo3(from_py_with = args::num_perm)] num_perm: usize,
     false_negative_weight: f64,
 ) -> PyResult<(usize, usize)> {
     let p = optimal_params(threshold, num_perm, false_negative_weight).map_err(to_py)?;

@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 
+mod args;
 mod buffers;
 mod dedup;
 mod errors;

@@ -8,17 +8,21 @@ use pyo3::types::PyDict;
 use xlrm_core::pack::truncate::{truncate_pairs as core_truncate, TruncateOptions};
 use xlrm_core::pack::{self, Balance, Oversize, PackOptions, PackResult, TokColumn, Token};
 
+use crate::args;
 use crate::errors::{to_py, XlrmError};
 
-fn lengths_vec(lengths: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u64>> {
+fn lengths_vec(lengths: &PyReadonlyArray1<'_, i64>, name: &str) -> PyResult<Vec<u64>> {
     let s = lengths
         .as_slice()
-        .map_err(|_| XlrmError::new_err("lengths must be a contiguous int64 array"))?;
+        .map_err(|_| XlrmError::new_err(format!("{name} must be a contiguous int64 array")))?;
     s.iter()
         .enumerate()
         .map(|(i, &l)| {
-            u64::try_from(l)
-                .map_err(|_| XlrmError::new_err(format!("lengths[{i}] is negative ({l})")))
+            u64::try_from(l).map_err(|_| {
+                XlrmError::new_err(format!(
+                    "{name}[{i}] is negative ({l}); token counts are 0 or more"
+                ))
+            })
         })
         .collect()
 }
@@ -89,10 +93,10 @@ fn result_dict<'py, T: Token + Element>(
 fn bfd<'py>(
     py: Python<'py>,
     lengths: PyReadonlyArray1<'py, i64>,
-    capacity: u64,
+    #[pyo3(from_py_with = args::capacity)] capacity: u64,
     oversize: &str,
 ) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u64>>, usize)> {
-    let lens = lengths_vec(&lengths)?;
+    let lens = lengths_vec(&lengths, "lengths")?;
     let ov = Oversize::parse(oversize).map_err(to_py)?;
     let b = py
         .detach(|| pack::bfd(&lens, capacity, ov))
@@ -110,11 +114,11 @@ fn bfd<'py>(
 fn balance<'py>(
     py: Python<'py>,
     loads: PyReadonlyArray1<'py, i64>,
-    ranks: usize,
-    per_rank: usize,
-    seed: Option<u64>,
+    #[pyo3(from_py_with = args::ranks)] ranks: usize,
+    #[pyo3(from_py_with = args::per_rank)] per_rank: usize,
+    #[pyo3(from_py_with = args::seed)] seed: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let l = lengths_vec(&loads)?;
+    let l = lengths_vec(&loads, "loads")?;
     let b = py
         .detach(|| pack::balance(&l, ranks, per_rank, seed))
         .map_err(to_py)?;
@@ -158,11 +162,11 @@ fn pack_sequences<'py>(
     py: Python<'py>,
     values: &Bound<'py, PyAny>,
     offsets: PyReadonlyArray1<'py, i64>,
-    capacity: u64,
+    #[pyo3(from_py_with = args::capacity)] capacity: u64,
     oversize: &str,
-    ranks: Option<usize>,
-    per_rank: usize,
-    seed: Option<u64>,
+    #[pyo3(from_py_with = args::ranks)] ranks: Option<usize>,
+    #[pyo3(from_py_with = args::per_rank)] per_rank: usize,
+    #[pyo3(from_py_with = args::seed)] seed: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     check_tokens(values, "values")?;
     let o = options(capacity, oversize, ranks, per_rank, seed)?;
@@ -204,11 +208,11 @@ fn pack_pairs<'py>(
     chosen_offsets: PyReadonlyArray1<'py, i64>,
     rejected_values: &Bound<'py, PyAny>,
     rejected_offsets: PyReadonlyArray1<'py, i64>,
-    capacity: u64,
+    #[pyo3(from_py_with = args::capacity)] capacity: u64,
     oversize: &str,
-    ranks: Option<usize>,
-    per_rank: usize,
-    seed: Option<u64>,
+    #[pyo3(from_py_with = args::ranks)] ranks: Option<usize>,
+    #[pyo3(from_py_with = args::per_rank)] per_rank: usize,
+    #[pyo3(from_py_with = args::seed)] seed: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     check_tokens(chosen_values, "chosen_values")?;
     check_tokens(rejected_values, "rejected_values")?;
@@ -280,9 +284,9 @@ fn truncate_pairs<'py>(
     chosen_offsets: PyReadonlyArray1<'py, i64>,
     rejected_values: &Bound<'py, PyAny>,
     rejected_offsets: PyReadonlyArray1<'py, i64>,
-    max_length: usize,
-    min_prompt: usize,
-    keep_head: usize,
+    #[pyo3(from_py_with = args::max_length)] max_length: usize,
+    #[pyo3(from_py_with = args::min_prompt)] min_prompt: usize,
+    #[pyo3(from_py_with = args::keep_head)] keep_head: usize,
     truncate_responses: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     for (v, name) in [

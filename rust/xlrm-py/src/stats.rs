@@ -15,6 +15,7 @@ use xlrm_core::stats::{
     Precision, Rows, Spectrum,
 };
 
+use crate::args;
 use crate::errors::{to_py, XlrmError};
 
 /// A borrowed numpy array kept alive while Rust reads it.
@@ -117,11 +118,11 @@ impl PyGram {
     #[new]
     #[pyo3(signature = (dim, *, center=true, exact=false, nonfinite="skip", block_rows=0))]
     fn new(
-        dim: usize,
+        #[pyo3(from_py_with = args::dim)] dim: usize,
         center: bool,
         exact: bool,
         nonfinite: &str,
-        block_rows: usize,
+        #[pyo3(from_py_with = args::block_rows)] block_rows: usize,
     ) -> PyResult<Self> {
         let opts = options(center, exact, nonfinite, block_rows)?;
         Ok(Self {
@@ -203,11 +204,11 @@ impl PyCross {
     #[new]
     #[pyo3(signature = (dim_x, dim_y, *, exact=false, nonfinite="skip", block_rows=0))]
     fn new(
-        dim_x: usize,
-        dim_y: usize,
+        #[pyo3(from_py_with = args::dim_x)] dim_x: usize,
+        #[pyo3(from_py_with = args::dim_y)] dim_y: usize,
         exact: bool,
         nonfinite: &str,
-        block_rows: usize,
+        #[pyo3(from_py_with = args::block_rows)] block_rows: usize,
     ) -> PyResult<Self> {
         let opts = options(true, exact, nonfinite, block_rows)?;
         Ok(Self {
@@ -360,14 +361,18 @@ impl PyNorms {
     }
 
     /// Wasserstein-1 distance between groups `a` and `b`.
-    fn distance(&self, a: usize, b: usize) -> PyResult<f64> {
+    fn distance(
+        &self,
+        #[pyo3(from_py_with = args::a)] a: usize,
+        #[pyo3(from_py_with = args::b)] b: usize,
+    ) -> PyResult<f64> {
         self.inner.distance(a, b).map_err(to_py)
     }
 
     fn group_values<'py>(
         &self,
         py: Python<'py>,
-        g: usize,
+        #[pyo3(from_py_with = args::g)] g: usize,
     ) -> (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>) {
         let (v, w) = self.inner.group_values(g);
         (PyArray1::from_slice(py, v), PyArray1::from_slice(py, w))
@@ -378,7 +383,7 @@ impl PyNorms {
         &self,
         py: Python<'py>,
         quantiles: Vec<f64>,
-        bins: usize,
+        #[pyo3(from_py_with = args::bins)] bins: usize,
         range: Option<(f64, f64)>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let rep = self

@@ -5,34 +5,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from xlrm.errors import ConfigError
+from xlrm.errors import ConfigError, InputError
 
 log = logging.getLogger("xlrm.translate")
 
 # Heads that generate text; anything else (classification, token tagging, QA, bare encoders) is refused.
 _GENERATIVE_SUFFIXES = ("ForConditionalGeneration", "MTModel", "ForSeq2SeqLM", "ForCausalLM", "LMHeadModel")
-
-
-def pick_device(spec: str) -> str:
-    import torch
-
-    if spec != "auto":
-        return spec
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def pick_dtype(spec: str, device: str):
-    import torch
-
-    if spec == "auto":
-        if device.startswith("cuda") and torch.cuda.is_bf16_supported():
-            return torch.bfloat16
-        return torch.float32
-    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[spec]
 
 
 def load_config(model_id: str, trust_remote_code: bool):
@@ -101,8 +79,11 @@ def model_max_length(config, tokenizer, default: int = 4096) -> int:
 
 
 def load(model_id: str, kind: str, opts):
-    """→ (model, tokenizer, config, device); weights as safetensors, remote code only when allowed."""
-    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+    """→ (model, tokenizer, config, device) through the model layer (xlrm.models): weights as
+    safetensors, remote code only when allowed, the one device/dtype choice."""
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    from xlrm.models import ModelOptions, load_tokenizer, load_weights
 
     config = load_config(model_id, opts.trust_remote_code)
     check_generative(model_id, config, kind)
@@ -110,25 +91,21 @@ def load(model_id: str, kind: str, opts):
         import torch
 
         torch.set_num_threads(opts.num_threads)
-    device = pick_device(opts.device)
-    dtype = pick_dtype(opts.dtype, device)
+    mopts = ModelOptions(
+        path=model_id, dtype=opts.dtype, device=opts.device, trust_remote_code=opts.trust_remote_code
+    )
     try:
-        tokenizer = AutoTokenizer.from_pretrained(model_id, trust_remote_code=opts.trust_remote_code)
-    except (OSError, ValueError, TypeError) as e:
-        raise ConfigError(f"cannot load the tokenizer of {model_id!r}: {str(e).splitlines()[0]}") from None
-    cls = AutoModelForSeq2SeqLM if kind == "seq2seq" else AutoModelForCausalLM
-    try:
-        model = cls.from_pretrained(
-            model_id, dtype=dtype, use_safetensors=True, trust_remote_code=opts.trust_remote_code
-        )
-    except (OSError, ValueError) as e:
-        raise ConfigError(
-            f"cannot load the weights of {model_id!r}: {str(e).splitlines()[0]} "
-            "(xlrm loads safetensors weights only)"
-        ) from None
-    model.to(device)
+        tokenizer = load_tokenizer(mopts)
+        cls = AutoModelForSeq2SeqLM if kind == "seq2seq" else AutoModelForCausalLM
+        model, device = load_weights(mopts, cls, use_safetensors=True)
+    except InputError as e:  # the translate stage reports model problems as config errors
+        raise ConfigError(f"{e} (xlrm loads safetensors weights only)") from None
     model.eval()
     log.info(
-        "loaded %s (%s) on %s, %s", model_id, type(model).__name__, device, str(dtype).replace("torch.", "")
+        "loaded %s (%s) on %s, %s",
+        model_id,
+        type(model).__name__,
+        device,
+        str(model.dtype).replace("torch.", ""),
     )
-    return model, tokenizer, config, device
+    return model, tokenizer, config, str(device)

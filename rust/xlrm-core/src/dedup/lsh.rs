@@ -3,8 +3,10 @@
 //! probability `1 - (1 - s^rows)^bands` for Jaccard similarity `s`.
 
 use crate::error::{Error, Result};
+use crate::limits::product;
 
 use super::hash::fmix64;
+use super::minhash::MAX_PERM;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LshParams {
@@ -16,17 +18,21 @@ impl LshParams {
     pub fn new(bands: usize, rows: usize, num_perm: usize) -> Result<Self> {
         if bands == 0 || rows == 0 {
             return Err(Error::Argument {
-                name: "bands",
+                name: if bands == 0 { "bands" } else { "rows" },
                 message: format!("bands and rows must be positive (got {bands} × {rows})"),
             });
         }
-        if bands * rows > num_perm {
+        // The error names `rows` when it alone is too large, else `bands`.
+        let culprit = if rows > num_perm { "rows" } else { "bands" };
+        // Checked: `bands = rows = 2^32` would wrap to 0 and pass, then size the band keys
+        // at 2^32 per row.
+        let slots = product(culprit, bands, rows, "bands × rows")?;
+        if slots > num_perm {
             return Err(Error::Argument {
-                name: "bands",
+                name: culprit,
                 message: format!(
-                    "bands × rows = {bands} × {rows} = {} exceeds num_perm = {num_perm}; \
-                     lower one of them or raise num_perm",
-                    bands * rows
+                    "bands × rows = {bands} × {rows} = {slots} exceeds num_perm = {num_perm}; \
+                     lower one of them or raise num_perm"
                 ),
             });
         }
@@ -71,10 +77,12 @@ pub fn optimal_params(
     false_negative_weight: f64,
 ) -> Result<LshParams> {
     check_threshold(threshold)?;
-    if num_perm == 0 {
+    // The search below tries every bands × rows ≤ num_perm (O(num_perm · log num_perm)
+    // integrals): unbounded, `num_perm = 10^12` would run for days.
+    if num_perm == 0 || num_perm > MAX_PERM {
         return Err(Error::Argument {
             name: "num_perm",
-            message: "must be positive".into(),
+            message: format!("must be between 1 and {MAX_PERM}, got {num_perm}"),
         });
     }
     if !(0.0..=1.0).contains(&false_negative_weight) {
@@ -130,6 +138,21 @@ mod tests {
     fn rejects_bad_params() {
         assert!(LshParams::new(17, 8, 128).is_err());
         assert!(LshParams::new(0, 8, 128).is_err());
+        // products that wrap around in unchecked arithmetic
+        for (b, r) in [
+            (1usize << 32, 1usize << 32),
+            (usize::MAX, 2),
+            (2, usize::MAX),
+        ] {
+            let e = LshParams::new(b, r, 128).unwrap_err();
+            assert!(e.to_string().contains("overflows"), "{e}");
+        }
+        assert!(LshParams::new(1, 1 << 40, 128).is_err());
+        for n in [0, MAX_PERM + 1, 1_000_000_000_000, usize::MAX] {
+            let e = optimal_params(0.8, n, 0.5).unwrap_err();
+            assert!(e.to_string().contains("num_perm"), "{e}");
+        }
+        assert!(optimal_params(0.8, MAX_PERM, 0.95).is_ok());
         assert!(check_threshold(0.0).is_err());
         assert!(check_threshold(1.5).is_err());
         assert!(check_threshold(f64::NAN).is_err());

@@ -30,7 +30,7 @@ use crate::normalize::NormalizeOptions;
 use hash::{exact_key, PrehashedMap, PrehashedState};
 use lsh::{band_key, check_threshold, optimal_params, LshParams};
 use minhash::{matches, MinHasher};
-use near::{min_matches, near_duplicates, SigSource};
+use near::{min_matches, near_duplicates, signature_buffer, SigSource};
 pub use rows::{Chunk, Field, Messages, Rows};
 use shingle::{row_shingles, ShingleOptions};
 
@@ -173,7 +173,7 @@ pub fn signatures(
         ids: &ids,
         opts,
     };
-    let mut sigs = vec![0u32; rows.len() * num_perm];
+    let mut sigs = signature_buffer(rows.len(), num_perm)?;
     let mut nonempty = vec![false; rows.len()];
     sigs.par_chunks_mut(num_perm)
         .zip(nonempty.par_iter_mut())
@@ -214,7 +214,7 @@ fn decontaminate(
     opts: &DedupOptions,
     m: &MinHasher,
     p: LshParams,
-) -> Vec<Option<(u32, f32)>> {
+) -> Result<Vec<Option<(u32, f32)>>> {
     let k = m.num_perm();
     let eval_keys = exact_keys(&eval.prompts, opts.norm);
     let mut exact: PrehashedMap<u128, u32> =
@@ -230,7 +230,7 @@ fn decontaminate(
             ids: &ids,
             opts: opts.shingle,
         };
-        let mut sigs = vec![0u32; ids.len() * k];
+        let mut sigs = signature_buffer(ids.len(), k)?;
         let nonempty: Vec<bool> = sigs
             .par_chunks_mut(k)
             .enumerate()
@@ -258,7 +258,7 @@ fn decontaminate(
         ids: &ids,
         opts: opts.shingle,
     };
-    (0..prompts.len())
+    Ok((0..prompts.len())
         .into_par_iter()
         .map_init(
             || (Vec::with_capacity(4096), vec![0u32; k], Vec::new()),
@@ -292,7 +292,7 @@ fn decontaminate(
                 best.map(|(e, mm)| (e, (mm as f64 / k as f64) as f32))
             },
         )
-        .collect()
+        .collect())
 }
 
 /// Runs decontamination (when `eval` is given), exact and near dedup. `priority` is
@@ -359,7 +359,7 @@ pub fn dedup(
 
     if let Some(e) = eval {
         if !e.prompts.is_empty() {
-            let hits = decontaminate(&rows.prompt_only(), e, opts, &m, p);
+            let hits = decontaminate(&rows.prompt_only(), e, opts, &m, p)?;
             for (i, hit) in hits.into_iter().enumerate() {
                 if let Some((er, sim)) = hit {
                     out.kind[i] = CONTAMINATION;
@@ -406,7 +406,7 @@ pub fn dedup(
         };
         let res = near_duplicates(&src, &m, p, opts.threshold, |a, b| {
             better(alive[a as usize], alive[b as usize])
-        });
+        })?;
         out.stats.candidate_pairs = res.candidate_pairs;
         out.stats.verified_pairs = res.verified_pairs;
         for (i, kp, sim) in res.removed {

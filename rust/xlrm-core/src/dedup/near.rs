@@ -11,6 +11,9 @@ use std::collections::hash_map::Entry;
 
 use rayon::prelude::*;
 
+use crate::error::Result;
+use crate::limits::{filled, product};
+
 use super::hash::{PrehashedMap, PrehashedState};
 use super::lsh::{band_key, LshParams};
 use super::minhash::{matches, MinHasher};
@@ -60,25 +63,45 @@ pub fn min_matches(threshold: f64, k: usize) -> usize {
     m.min(k)
 }
 
+/// `n × num_perm` signature slots, allocated fallibly: the one buffer of dedup that grows with
+/// both the data and an argument.
+pub(crate) fn signature_buffer(n: usize, k: usize) -> Result<Vec<u32>> {
+    let len = product("num_perm", n, k, "rows × num_perm")?;
+    filled(
+        len,
+        0u32,
+        "num_perm",
+        &format!("the MinHash signatures of {n} rows × num_perm {k}"),
+        "lower num_perm or dedup the data in shards",
+    )
+}
+
 /// Clusters near-duplicate items. `better(a, b)` says whether item `a` should be kept rather
-/// than item `b` (strictly; ties keep the smaller index).
+/// than item `b` (strictly; ties keep the smaller index). Fails only when the signatures or
+/// band keys do not fit in memory.
 pub fn near_duplicates<S: SigSource>(
     src: &S,
     m: &MinHasher,
     p: LshParams,
     threshold: f64,
     better: impl Fn(u32, u32) -> bool + Sync,
-) -> NearResult {
+) -> Result<NearResult> {
     let n = src.len();
     let k = m.num_perm();
     if n < 2 {
-        return NearResult::default();
+        return Ok(NearResult::default());
     }
 
     // Every signature, once, and its band keys while it is still in cache.
     let bands = p.bands;
-    let mut sigs = vec![0u32; n * k];
-    let mut keys = vec![0u64; n * bands];
+    let mut sigs = signature_buffer(n, k)?;
+    let mut keys = filled(
+        product("bands", n, bands, "rows × bands")?,
+        0u64,
+        "bands",
+        &format!("the LSH band keys of {n} rows × {bands} bands"),
+        "lower bands or dedup the data in shards",
+    )?;
     let mut nonempty = vec![false; n];
     sigs.par_chunks_mut(k)
         .zip(keys.par_chunks_mut(bands))
@@ -162,9 +185,9 @@ pub fn near_duplicates<S: SigSource>(
             })
         })
         .collect();
-    NearResult {
+    Ok(NearResult {
         removed,
         candidate_pairs,
         verified_pairs,
-    }
+    })
 }

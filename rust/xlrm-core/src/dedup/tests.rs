@@ -251,3 +251,76 @@ fn empty_table_is_fine() {
     let out = dedup(&t.rows(), None, None, &DedupOptions::default()).unwrap();
     assert!(out.kind.is_empty());
 }
+
+/// Sizes from a hostile caller: each one is an argument error naming the argument, never a
+/// wrapped product, an allocation the allocator aborts on, or an endless loop.
+#[test]
+fn absurd_sizes_are_argument_errors() {
+    let t = Table::new(&[pair("a b c", "d e", "f g"), pair("a b c", "d e", "f g")]);
+    let r = t.rows();
+    let lsh = |bands, rows| DedupOptions {
+        lsh: Some(LshParams { bands, rows }),
+        ..Default::default()
+    };
+    let cases = [
+        (lsh(1 << 32, 1 << 32), "rows"),
+        (lsh(usize::MAX, usize::MAX), "rows"),
+        (lsh(1 << 40, 1), "bands"),
+        (lsh(2, 1 << 40), "rows"),
+        (lsh(0, 4), "bands"),
+        (lsh(4, 0), "rows"),
+        (
+            DedupOptions {
+                num_perm: 1_000_000_000_000,
+                ..Default::default()
+            },
+            "num_perm",
+        ),
+        (
+            DedupOptions {
+                num_perm: usize::MAX,
+                lsh: Some(LshParams { bands: 1, rows: 1 }),
+                ..Default::default()
+            },
+            "num_perm",
+        ),
+        (
+            DedupOptions {
+                shingle: ShingleOptions {
+                    word_ngram: 1 << 40,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            "word_ngram",
+        ),
+    ];
+    for (o, want) in cases {
+        match dedup(&r, None, None, &o) {
+            Err(Error::Argument { name, .. }) => assert_eq!(name, want, "{o:?}"),
+            other => panic!("{o:?}: {other:?}"),
+        }
+    }
+    for k in [0, minhash::MAX_PERM + 1, usize::MAX] {
+        match signatures(&r, ShingleOptions::default(), k, 1) {
+            Err(Error::Argument { name, .. }) => assert_eq!(name, "num_perm"),
+            other => panic!("{k}: {other:?}"),
+        }
+    }
+    // The largest allowed num_perm works end to end.
+    let (sigs, ne) = signatures(&r, ShingleOptions::default(), minhash::MAX_PERM, 1).unwrap();
+    assert_eq!(sigs.len(), 2 * minhash::MAX_PERM);
+    assert_eq!(ne, vec![true, true]);
+}
+
+#[test]
+fn signature_buffers_that_cannot_exist_are_errors() {
+    let e = near::signature_buffer(usize::MAX / 4, 1024).unwrap_err();
+    assert!(e.to_string().contains("overflows"), "{e}");
+    let e = near::signature_buffer(1 << 50, 1024).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("cannot allocate the MinHash signatures"),
+        "{e}"
+    );
+}

@@ -9,7 +9,39 @@
 //! processing time first). Steps are then put in a seeded random order. The
 //! result depends only on the loads, the shape and the seed.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use crate::error::{Error, Result};
+use crate::limits::{in_range, product};
+
+/// Most ranks [`balance`] takes: more data-parallel processes than any training run uses, and
+/// small enough that the per-rank state (a few `u64`s each) stays in megabytes.
+pub const MAX_RANKS: usize = 1 << 20;
+
+/// Most bins one rank may take per step (the per-device batch size), for the same reason.
+pub const MAX_PER_RANK: usize = 1 << 20;
+
+/// Checks `ranks` and `per_rank` (also used by the packer before it does any work).
+pub fn check_shape(ranks: usize, per_rank: usize) -> Result<()> {
+    in_range(
+        "ranks",
+        ranks,
+        1,
+        MAX_RANKS,
+        "ranks",
+        "pass the number of data-parallel processes (accelerate's num_processes)",
+    )?;
+    in_range(
+        "per_rank",
+        per_rank,
+        1,
+        MAX_PER_RANK,
+        "rows per rank",
+        "pass the per-device batch size in packed rows",
+    )?;
+    Ok(())
+}
 
 /// A bin order and how even it is.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,20 +114,29 @@ fn ratio(max: u64, min: u64) -> f64 {
 /// `per_rank` bins each per step; `seed` shuffles the order of the steps
 /// (`None` keeps them longest first).
 pub fn balance(loads: &[u64], ranks: usize, per_rank: usize, seed: Option<u64>) -> Result<Balance> {
-    if ranks == 0 {
-        return Err(Error::Argument {
-            name: "ranks",
-            message: "must be at least 1".into(),
-        });
-    }
-    if per_rank == 0 {
-        return Err(Error::Argument {
-            name: "per_rank",
-            message: "must be at least 1".into(),
-        });
-    }
+    check_shape(ranks, per_rank)?;
     let n = loads.len();
-    let group = ranks * per_rank;
+    if n >= u32::MAX as usize {
+        return Err(Error::Argument {
+            name: "loads",
+            message: format!(
+                "{n} bins is more than balancing supports (2^32 - 1); pack fewer rows at once"
+            ),
+        });
+    }
+    // Every partial sum below is at most the total, so one check keeps them all from wrapping.
+    if loads
+        .iter()
+        .try_fold(0u64, |a, &l| a.checked_add(l))
+        .is_none()
+    {
+        return Err(Error::Argument {
+            name: "loads",
+            message: "the loads add up to more than 2^64 - 1 tokens; pass token counts per bin"
+                .into(),
+        });
+    }
+    let group = product("per_rank", ranks, per_rank, "ranks × per_rank")?;
     let mut sorted: Vec<u32> = (0..n as u32).collect();
     sorted.sort_by(|&a, &b| loads[b as usize].cmp(&loads[a as usize]).then(a.cmp(&b)));
 
@@ -110,13 +151,19 @@ pub fn balance(loads: &[u64], ranks: usize, per_rank: usize, seed: Option<u64>) 
         }
         let mut per: Vec<Vec<u32>> = vec![Vec::with_capacity(per_rank); ranks];
         let mut tok = vec![0u64; ranks];
+        // Ranks with a free slot, fewest tokens first (ties: lower rank): a heap instead of a
+        // scan over all ranks per bin, which at many ranks is quadratic.
+        let mut open: BinaryHeap<Reverse<(u64, usize)>> =
+            (0..ranks).map(|r| Reverse((0, r))).collect();
         for &b in chunk {
-            let r = (0..ranks)
-                .filter(|&r| per[r].len() < per_rank)
-                .min_by_key(|&r| (tok[r], r))
+            let Reverse((t, r)) = open
+                .pop()
                 .expect("a full step has a free slot for each of its bins");
             per[r].push(b);
-            tok[r] += loads[b as usize];
+            tok[r] = t + loads[b as usize];
+            if per[r].len() < per_rank {
+                open.push(Reverse((tok[r], r)));
+            }
         }
         step_ratios.push(ratio(
             *tok.iter().max().unwrap(),
@@ -186,6 +233,26 @@ mod tests {
     fn bad_shapes() {
         assert!(balance(&[1], 0, 1, None).is_err());
         assert!(balance(&[1], 1, 0, None).is_err());
+        for (ranks, per, name) in [
+            (1_000_000_000_000usize, 1, "ranks"),
+            (MAX_RANKS + 1, 1, "ranks"),
+            (usize::MAX, usize::MAX, "ranks"),
+            (2, 1 << 40, "per_rank"),
+        ] {
+            match balance(&[1, 2], ranks, per, None).unwrap_err() {
+                Error::Argument { name: n, message } => {
+                    assert_eq!(n, name);
+                    assert!(message.contains("supported range"), "{message}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // The largest shape allowed works without allocating per rank and step.
+        let b = balance(&[5, 3], MAX_RANKS, MAX_PER_RANK, Some(1)).unwrap();
+        assert_eq!(b.rank_tokens.len(), MAX_RANKS);
+        assert_eq!(b.order, vec![0, 1]);
+        let e = balance(&[u64::MAX, 1], 2, 1, None).unwrap_err();
+        assert!(e.to_string().contains("add up to more than"), "{e}");
         let b = balance(&[], 4, 2, Some(1)).unwrap();
         assert!(b.order.is_empty());
         assert_eq!(b.total_ratio, 1.0);
@@ -200,7 +267,32 @@ mod tests {
         assert_eq!(p, (0..50).collect::<Vec<u32>>());
     }
 
+    /// The rank each bin of one full step goes to, by the plain rule: the rank with the fewest
+    /// tokens so far that still has a free slot (ties: lower rank).
+    fn reference_step(loads: &[u64], ranks: usize, per: usize) -> Vec<Vec<u32>> {
+        let mut sorted: Vec<u32> = (0..loads.len() as u32).collect();
+        sorted.sort_by(|&a, &b| loads[b as usize].cmp(&loads[a as usize]).then(a.cmp(&b)));
+        let mut out = vec![Vec::new(); ranks];
+        let mut tok = vec![0u64; ranks];
+        for &b in &sorted {
+            let r = (0..ranks)
+                .filter(|&r| out[r].len() < per)
+                .min_by_key(|&r| (tok[r], r))
+                .unwrap();
+            out[r].push(b);
+            tok[r] += loads[b as usize];
+        }
+        out
+    }
+
     proptest! {
+        #[test]
+        fn heap_choice_matches_the_plain_rule(ranks in 1usize..6, per in 1usize..4, seed in any::<u64>()) {
+            let loads: Vec<u64> = permutation(ranks * per, seed).iter().map(|&x| (x as u64 * 37) % 11).collect();
+            let b = balance(&loads, ranks, per, None).unwrap();
+            prop_assert_eq!(b.order, reference_step(&loads, ranks, per).concat());
+        }
+
         #[test]
         fn order_is_a_permutation(loads in proptest::collection::vec(1u64..4096, 0..200), ranks in 1usize..5, per in 1usize..4, seed in any::<u64>()) {
             let b = balance(&loads, ranks, per, Some(seed)).unwrap();

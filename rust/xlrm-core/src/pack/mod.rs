@@ -18,12 +18,16 @@ pub mod layout;
 pub mod tokens;
 pub mod truncate;
 
-pub use balance::{balance, Balance};
+pub use balance::{balance, Balance, MAX_PER_RANK, MAX_RANKS};
 pub use bfd::{bfd, Bins, Oversize, DROPPED};
 pub use layout::{fill, layout, Layout, Packed};
 pub use tokens::{TokColumn, TokColumnBuilder, Token};
 
 use crate::error::{Error, Result};
+
+/// Largest packed row: positions, `cu_seqlens` and last-token indices are int32, so a row
+/// holds at most 2^31 − 1 tokens and a larger capacity could never be used.
+pub const MAX_ROW_TOKENS: u64 = i32::MAX as u64;
 
 /// How to pack a data set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +51,24 @@ impl PackOptions {
             ranks: None,
             per_rank: 1,
             seed: None,
+        }
+    }
+
+    /// Checks the sizes before any work: the capacity, and the balancing shape when balancing.
+    pub fn validate(&self) -> Result<()> {
+        if self.capacity == 0 || self.capacity > MAX_ROW_TOKENS {
+            return Err(Error::Argument {
+                name: "capacity",
+                message: format!(
+                    "{} tokens per row is outside the supported range 1 to {MAX_ROW_TOKENS} \
+                     (packed rows carry int32 positions); pass the model's context length",
+                    self.capacity
+                ),
+            });
+        }
+        match self.ranks {
+            Some(r) => balance::check_shape(r, self.per_rank),
+            None => Ok(()),
         }
     }
 }
@@ -106,6 +128,7 @@ where
 
 /// Packs a column of token sequences into rows of `o.capacity` tokens.
 pub fn pack_sequences<T: Token>(col: &TokColumn<'_, T>, o: &PackOptions) -> Result<PackResult<T>> {
+    o.validate()?;
     let lengths = col.lengths();
     let bins = bfd(&lengths, o.capacity, o.oversize)?;
     let seq_bins = bins.bin_of.clone();
@@ -120,6 +143,7 @@ pub fn pack_pairs<T: Token>(
     rejected: &TokColumn<'_, T>,
     o: &PackOptions,
 ) -> Result<PackResult<T>> {
+    o.validate()?;
     if chosen.len() != rejected.len() {
         return Err(Error::Argument {
             name: "rejected",
@@ -214,6 +238,56 @@ mod tests {
         };
         let e = pack_pairs(&c, &c, &opts).unwrap_err();
         assert!(e.to_string().contains("were dropped"), "{e}");
+    }
+
+    #[test]
+    fn absurd_sizes_are_rejected_before_packing() {
+        let (v, o) = col(&[&[1, 2, 3], &[4]]);
+        let c = TokColumn::new(&v, &o, "c").unwrap();
+        let cases = [
+            (PackOptions::new(0), "capacity"),
+            (PackOptions::new(MAX_ROW_TOKENS + 1), "capacity"),
+            (PackOptions::new(u64::MAX), "capacity"),
+            (
+                PackOptions {
+                    ranks: Some(1_000_000_000_000),
+                    ..PackOptions::new(8)
+                },
+                "ranks",
+            ),
+            (
+                PackOptions {
+                    ranks: Some(0),
+                    ..PackOptions::new(8)
+                },
+                "ranks",
+            ),
+            (
+                PackOptions {
+                    ranks: Some(2),
+                    per_rank: usize::MAX,
+                    ..PackOptions::new(8)
+                },
+                "per_rank",
+            ),
+        ];
+        for (opts, want) in cases {
+            for e in [
+                pack_sequences(&c, &opts).unwrap_err(),
+                pack_pairs(&c, &c, &opts).unwrap_err(),
+            ] {
+                match e {
+                    Error::Argument { name, message } => {
+                        assert_eq!(name, want, "{message}");
+                        assert!(message.contains("supported range"), "{message}");
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        // The largest capacity is accepted.
+        let p = pack_sequences(&c, &PackOptions::new(MAX_ROW_TOKENS)).unwrap();
+        assert_eq!(p.bins.n_bins(), 1);
     }
 
     #[test]

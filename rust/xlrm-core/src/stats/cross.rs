@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::chunk::{with_rows, Elem};
 use super::gram::{block_bounds, check_rows, GramAccumulator, GramOptions, Scratch};
 use super::{arg_err, kernel, Chunk, Spectrum};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 #[derive(Clone, Debug)]
 pub struct CrossAccumulator {
@@ -72,12 +72,22 @@ fn cosine_sum<A: Elem, B: Elem>(x: &[A], y: &[B], d: usize, valid: &[bool]) -> (
 
 impl CrossAccumulator {
     pub fn new(dim_x: usize, dim_y: usize, opts: GramOptions) -> Result<Self> {
-        let x = GramAccumulator::new(dim_x, opts)?;
-        let y = GramAccumulator::new(dim_y, opts)?;
+        // Each side reports its own argument, not the accumulator's generic `dim`.
+        let side = |dim, name: &'static str| {
+            GramAccumulator::new(dim, opts).map_err(|e| match e {
+                Error::Argument {
+                    name: "dim",
+                    message,
+                } => Error::Argument { name, message },
+                other => other,
+            })
+        };
+        let x = side(dim_x, "dim_x")?;
+        let y = side(dim_y, "dim_y")?;
         Ok(Self {
             x,
             y,
-            cross: super::zeros(dim_x * dim_y, "the cross-Gram matrix")?,
+            cross: super::zeros(dim_x * dim_y, "dim_y", "the cross-Gram matrix")?,
             cos_sum: 0.0,
             cos_n: 0,
             zero_norm: 0,

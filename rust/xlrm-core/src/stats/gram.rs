@@ -202,6 +202,10 @@ impl Scratch {
     }
 }
 
+/// Widest rows a Gram accumulator takes: its state is `dim²` f64 (32 GiB at this width), so
+/// wider rows need a projection first, not more memory.
+pub const MAX_DIM: usize = 65_536;
+
 #[derive(Clone, Debug)]
 pub struct GramAccumulator {
     dim: usize,
@@ -268,10 +272,13 @@ impl GramAccumulator {
         if dim == 0 {
             return Err(arg_err("dim", "must be at least 1"));
         }
-        if dim > 65_536 {
+        if dim > MAX_DIM {
             return Err(arg_err(
                 "dim",
-                format!("{dim} is too wide for a dense {dim}×{dim} Gram matrix (max 65536)"),
+                format!(
+                    "{dim} is too wide for a dense {dim}×{dim} Gram matrix (max {MAX_DIM}); \
+                     pass the hidden size, or project the states down first"
+                ),
             ));
         }
         Ok(Self {
@@ -281,7 +288,7 @@ impl GramAccumulator {
             skipped: 0,
             shift: None,
             sum: vec![0.0; dim],
-            gram: super::zeros(dim * dim, "the Gram matrix")?,
+            gram: super::zeros(dim * dim, "dim", "the Gram matrix")?,
             scratch: Scratch::default(),
         })
     }
@@ -483,7 +490,7 @@ impl GramAccumulator {
         let d = self.dim;
         let n = self.n as f64;
         let s = &self.sum;
-        let mut out = super::zeros(d * d, "the scatter matrix")?;
+        let mut out = super::zeros(d * d, "dim", "the scatter matrix")?;
         out.par_chunks_mut(d).enumerate().for_each(|(j, col)| {
             for i in j..d {
                 let g = self.gram[j * d + i];

@@ -26,26 +26,19 @@ mod tests;
 
 pub use chunk::{Chunk, Rows};
 pub use cross::{CrossAccumulator, CrossReport};
-pub use gram::{GramAccumulator, GramOptions, NonFinite, Precision};
-pub use norms::{wasserstein1, weighted_quantiles, GroupSummary, NormAccumulator, NormReport};
+pub use gram::{GramAccumulator, GramOptions, NonFinite, Precision, MAX_DIM};
+pub use norms::{
+    wasserstein1, weighted_quantiles, GroupSummary, NormAccumulator, NormReport, MAX_BINS,
+    MAX_GROUPS, MAX_HIST_CELLS,
+};
 pub use spectrum::Spectrum;
 
 use crate::error::Error;
 
-/// A zeroed `len`-element buffer, or an error (not an abort) when memory runs out.
-pub(crate) fn zeros(len: usize, what: &str) -> crate::error::Result<Vec<f64>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        arg_err(
-            "dim",
-            format!(
-                "cannot allocate {what} ({:.1} GiB); use a smaller dim",
-                len as f64 * 8.0 / (1u64 << 30) as f64
-            ),
-        )
-    })?;
-    v.resize(len, 0.0);
-    Ok(v)
+/// A zeroed `len`-element buffer, or an error (not an abort) when memory runs out; `name` is
+/// the argument that sized it.
+pub(crate) fn zeros(len: usize, name: &'static str, what: &str) -> crate::error::Result<Vec<f64>> {
+    crate::limits::filled(len, 0.0, name, what, &format!("use a smaller {name}"))
 }
 
 pub(crate) fn arg_err(name: &'static str, message: impl Into<String>) -> Error {

@@ -9,6 +9,18 @@
 use super::gram::{check_rows, NonFinite};
 use super::{arg_err, Chunk};
 use crate::error::Result;
+use crate::limits::{filled, in_range, product};
+
+/// Most groups one accumulator keeps. Group ids index a dense table, so an id of 2^32 − 1
+/// alone would ask for 4 billion groups; a million is far more than the languages,
+/// categories or layers xlrm groups by.
+pub const MAX_GROUPS: usize = 1 << 20;
+
+/// Most histogram bins: far finer than any plot or distance needs.
+pub const MAX_BINS: usize = 1 << 20;
+
+/// Most histogram cells (bins × non-empty groups) one report holds: 1 GiB of f64.
+pub const MAX_HIST_CELLS: usize = 1 << 27;
 
 #[derive(Clone, Debug, Default)]
 struct Group {
@@ -79,7 +91,21 @@ fn sorted_pairs(values: &[f64], weights: &[f64]) -> Vec<(f64, f64)> {
 /// Quantiles of a weighted sample with numpy's default (`linear`) rule, read
 /// on the frequency-expanded sample: with integer weights the result equals
 /// `numpy.quantile(numpy.repeat(values, weights), q)`.
+///
+/// Every value must be finite. numpy answers NaN for a sample holding NaN, which then
+/// travels silently into reports; ±Inf makes the linear rule compute `inf − inf`. Either is
+/// an error here naming the first such value, so the caller decides what to drop.
 pub fn weighted_quantiles(values: &[f64], weights: Option<&[f64]>, q: &[f64]) -> Result<Vec<f64>> {
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(arg_err(
+            "values",
+            format!(
+                "values[{i}] is {}; quantiles need finite values, so drop NaN and ±Inf first \
+                 (values[numpy.isfinite(values)])",
+                values[i]
+            ),
+        ));
+    }
     let ones;
     let w = match weights {
         Some(w) => w,
@@ -185,6 +211,25 @@ impl NormAccumulator {
         self.groups.len()
     }
 
+    /// Checks group ids before anything is added, so a bad id leaves the accumulator as it was.
+    fn check_groups(groups: &[u32]) -> Result<()> {
+        if let Some((i, &g)) = groups
+            .iter()
+            .enumerate()
+            .find(|(_, &g)| g as usize >= MAX_GROUPS)
+        {
+            return Err(arg_err(
+                "groups",
+                format!(
+                    "groups[{i}] is {g}, above the largest supported group id {}; number groups \
+                     densely from 0 (xlrm.stats.NormAccumulator does this for group names)",
+                    MAX_GROUPS - 1
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn group_mut(&mut self, g: u32) -> &mut Group {
         let g = g as usize;
         if self.groups.len() <= g {
@@ -207,6 +252,7 @@ impl NormAccumulator {
             ));
         }
         check_weights(weights, chunk.nrows())?;
+        Self::check_groups(groups)?;
         let valid = check_rows(chunk, self.nonfinite, 0, "")?;
         let norms = chunk.row_norms();
         self.push(&norms, &valid, groups, weights);
@@ -227,6 +273,7 @@ impl NormAccumulator {
             ));
         }
         check_weights(weights, values.len())?;
+        Self::check_groups(groups)?;
         let valid: Vec<bool> = values.iter().map(|v| v.is_finite()).collect();
         if self.nonfinite == NonFinite::Error {
             if let Some(i) = valid.iter().position(|v| !v) {
@@ -290,9 +337,14 @@ impl NormAccumulator {
         if let Some(bad) = q.iter().find(|v| !(0.0..=1.0).contains(*v)) {
             return Err(arg_err("quantiles", format!("{bad} is outside [0, 1]")));
         }
-        if bins == 0 {
-            return Err(arg_err("bins", "must be at least 1"));
-        }
+        in_range(
+            "bins",
+            bins,
+            1,
+            MAX_BINS,
+            "bins",
+            "pass the number of histogram bins to plot (the default is 50)",
+        )?;
         let sorted: Vec<Vec<(f64, f64)>> = self
             .groups
             .iter()
@@ -330,6 +382,18 @@ impl NormAccumulator {
                 }
             }
         };
+        let used = sorted.iter().filter(|p| !p.is_empty()).count();
+        let cells = product("bins", bins, used, "bins × groups")?;
+        if cells > MAX_HIST_CELLS {
+            return Err(arg_err(
+                "bins",
+                format!(
+                    "{bins} bins × {used} groups = {cells} histogram cells is more than the \
+                     supported {MAX_HIST_CELLS}; lower bins to at most {}",
+                    MAX_HIST_CELLS / used
+                ),
+            ));
+        }
         let width = (hi - lo) / bins as f64;
         let edges: Vec<f64> = (0..=bins)
             .map(|i| if i == bins { hi } else { lo + width * i as f64 })
@@ -337,14 +401,14 @@ impl NormAccumulator {
         let groups = sorted
             .iter()
             .zip(&self.groups)
-            .map(|(p, g)| {
+            .map(|(p, g)| -> Result<Option<GroupSummary>> {
                 if p.is_empty() {
-                    return None;
+                    return Ok(None);
                 }
                 let weight: f64 = p.iter().map(|x| x.1).sum();
                 let mean = p.iter().map(|(v, w)| v * w).sum::<f64>() / weight;
                 let var = p.iter().map(|(v, w)| w * (v - mean).powi(2)).sum::<f64>() / weight;
-                let mut hist = vec![0.0; bins];
+                let mut hist = filled(bins, 0.0, "bins", "a histogram", "lower bins")?;
                 for (v, w) in p {
                     if *v < lo || *v > hi {
                         continue;
@@ -352,7 +416,7 @@ impl NormAccumulator {
                     let k = (((v - lo) / width) as usize).min(bins - 1);
                     hist[k] += w;
                 }
-                Some(GroupSummary {
+                Ok(Some(GroupSummary {
                     count: p.len() as u64,
                     weight,
                     skipped: g.skipped,
@@ -362,9 +426,9 @@ impl NormAccumulator {
                     max: p[p.len() - 1].0,
                     quantiles: quantiles_sorted(p, q),
                     hist,
-                })
+                }))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(NormReport { edges, groups })
     }
 }

@@ -384,3 +384,77 @@ fn blocks_split_a_chunk_evenly() {
         }
     }
 }
+
+fn arg_name(e: Error) -> (&'static str, String) {
+    match e {
+        Error::Argument { name, message } => (name, message),
+        other => panic!("expected an argument error, got {other:?}"),
+    }
+}
+
+#[test]
+fn absurd_sizes_are_argument_errors() {
+    for dim in [MAX_DIM + 1, 1_000_000_000_000, usize::MAX] {
+        let (name, m) = arg_name(GramAccumulator::new(dim, GramOptions::default()).unwrap_err());
+        assert_eq!(name, "dim");
+        assert!(m.contains(&MAX_DIM.to_string()), "{m}");
+    }
+    let o = GramOptions::default();
+    assert_eq!(
+        arg_name(CrossAccumulator::new(0, 4, o).unwrap_err()).0,
+        "dim_x"
+    );
+    assert_eq!(
+        arg_name(CrossAccumulator::new(4, usize::MAX, o).unwrap_err()).0,
+        "dim_y"
+    );
+
+    let mut acc = NormAccumulator::new(NonFinite::Skip);
+    // An id that would size a table of 4 billion groups: refused, and nothing is added.
+    let (name, m) = arg_name(
+        acc.add_values(&[1.0, 2.0], &[0, u32::MAX], None)
+            .unwrap_err(),
+    );
+    assert_eq!(name, "groups");
+    assert!(m.contains("groups[1] is 4294967295"), "{m}");
+    assert_eq!(acc.num_groups(), 0);
+    let c = Chunk::f32(&[1.0, 2.0], 2).unwrap();
+    assert!(acc.update(&c, &[MAX_GROUPS as u32], None).is_err());
+    acc.add_values(&[1.0, 2.0, 3.0], &[0, 1, (MAX_GROUPS - 1) as u32], None)
+        .unwrap();
+    assert_eq!(acc.num_groups(), MAX_GROUPS);
+
+    for bins in [0, MAX_BINS + 1, 1_000_000_000_000, usize::MAX] {
+        let (name, m) = arg_name(acc.finalize(&[0.5], bins, None).unwrap_err());
+        assert_eq!(name, "bins");
+        assert!(m.contains("supported range 1 to"), "{m}");
+    }
+    let rep = acc.finalize(&[0.5], 1000, None).unwrap();
+    assert_eq!(rep.edges.len(), 1001);
+    assert_eq!(rep.groups.iter().flatten().count(), 3);
+
+    // Enough non-empty groups that the bin limit alone would mean gigabytes of histograms.
+    let groups = MAX_HIST_CELLS / MAX_BINS + 1;
+    let mut many = NormAccumulator::new(NonFinite::Skip);
+    let ids: Vec<u32> = (0..groups as u32).collect();
+    many.add_values(&vec![1.0; groups], &ids, None).unwrap();
+    let (name, m) = arg_name(many.finalize(&[0.5], MAX_BINS, None).unwrap_err());
+    assert_eq!(name, "bins");
+    assert!(m.contains("histogram cells"), "{m}");
+    assert!(many.finalize(&[0.5], 1024, None).is_ok());
+}
+
+#[test]
+fn quantiles_of_non_finite_values_are_errors() {
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let (name, m) = arg_name(weighted_quantiles(&[1.0, bad, 3.0], None, &[0.5]).unwrap_err());
+        assert_eq!(name, "values");
+        assert!(m.contains("values[1]") && m.contains("finite"), "{m}");
+    }
+    // even where numpy would not look at the value (zero weight, q = 0)
+    assert!(weighted_quantiles(&[1.0, f64::NAN], Some(&[1.0, 0.0]), &[0.0]).is_err());
+    assert_eq!(
+        weighted_quantiles(&[3.0, 1.0, 2.0], None, &[0.0, 0.5, 1.0]).unwrap(),
+        vec![1.0, 2.0, 3.0]
+    );
+}
