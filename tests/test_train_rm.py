@@ -206,3 +206,20 @@ def test_killed_training_resumes_and_ends_like_an_uninterrupted_run(tmp_path, ba
     # resuming restores weights, optimizer, scheduler and RNG state: the same run up to float noise
     assert a["final_train_loss"] == pytest.approx(b["final_train_loss"], rel=1e-4, abs=1e-5)
     assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-4, abs=1e-5)
+
+
+def test_two_processes_under_accelerate_launch(tmp_path, base):
+    """The distributed path on a CPU: each unit trains under `accelerate launch` with two gloo
+    processes; rank 0 writes the model and the metrics the stage records."""
+    r = tmp_path / "r"
+    raw = _write_jsonl(tmp_path / "raw.jsonl", _planted(16))
+    assert main(["data", str(raw), "--out", str(r / "data")]) == 0
+    section = _section(base, ["en"], training={"max_steps": 3})
+    run = _yaml(tmp_path / "run.yaml", {"train_rm": {**section, "num_processes": 2, "accelerate_config": "cpu"}})
+    assert main(["train-rm", str(r / "data"), "--out", str(r / "rm"), "--config", str(run)]) == 0
+    m = read_manifest(r / "rm")
+    info = m["languages"]["en"]
+    assert info["global_step"] == 3 and info["val_loss"] is not None
+    assert (r / "rm" / "en" / "model" / "model.safetensors").is_file()
+    # the stage (not one rank) records the counts: every pair is trained on or held out
+    assert m["counts"]["out"] + m["counts"]["held_out"] == 16
