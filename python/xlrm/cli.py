@@ -71,7 +71,7 @@ def _logging(verbose: bool, quiet: bool) -> None:
 
 
 def stage_parser(stage: stages.Stage) -> argparse.ArgumentParser:
-    from xlrm.config import add_config_arguments
+    from xlrm.config import add_config_arguments, mapping_fields
 
     parser = argparse.ArgumentParser(prog=f"xlrm {stage.name}", description=stage.help)
     parser.add_argument("inputs", nargs="*", metavar="INPUT", help=stage.inputs_help or "inputs of the stage")
@@ -79,16 +79,24 @@ def stage_parser(stage: stages.Stage) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     add_config_arguments(parser, stage.config_class())
+    mappings = sorted(mapping_fields(stage.config_class()))
+    if mappings:
+        parser.epilog = (
+            "mapping fields (" + ", ".join(mappings) + ") take one key per flag: --FIELD.KEY VALUE"
+        )
     return parser
 
 
 def run_stage_command(stage: stages.Stage, argv: list[str]) -> int:
-    from xlrm.config import config_from_args
+    from xlrm.config import config_from_args, mapping_overrides
     from xlrm.errors import ConfigError
 
+    mapped, argv = mapping_overrides(stage.config_class(), argv, f"xlrm {stage.name}")
     args = stage_parser(stage).parse_args(argv)
     _logging(args.verbose, args.quiet)
-    cfg = config_from_args(stage.config_class(), args, section=stage.section if args.config else None)
+    cfg = config_from_args(
+        stage.config_class(), args, section=stage.section if args.config else None, extra=mapped
+    )
     if len(args.inputs) < stage.min_inputs:
         raise ConfigError(f"xlrm {stage.name} needs an INPUT: {stage.inputs_help}")
     manifest = stage.run_function()(cfg, list(args.inputs))

@@ -271,6 +271,63 @@ def add_config_arguments(parser: argparse.ArgumentParser, cls, prefix: str = "")
         parser.add_argument(flag, **kwargs)
 
 
+def mapping_fields(cls, prefix: str = "") -> set[str]:
+    """Dotted names of the free-form mapping fields (``training:``), nested ones included."""
+    out = set()
+    hints = _hints(cls)
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        args = (
+            [a for a in get_args(tp) if a is not type(None)]
+            if get_origin(tp) in (typing.Union, types.UnionType)
+            else [tp]
+        )
+        if any(a is dict or get_origin(a) is dict for a in args):
+            out.add(prefix + f.name)
+        elif dataclasses.is_dataclass(tp):
+            out |= mapping_fields(tp, f"{prefix}{f.name}.")
+    return out
+
+
+def _scalar(text: str) -> Any:
+    """A flag value as YAML reads it, except that ``1e-5`` is a number (YAML 1.1 wants ``1.0e-5``)."""
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def mapping_overrides(cls, argv: list[str], prog: str) -> tuple[dict, list[str]]:
+    """Take ``--training.learning_rate 1e-5`` style flags for mapping fields out of ``argv``
+    (before argparse, which would read their values as positional inputs); values are read as
+    YAML scalars (``1e-5`` a number, ``true`` a boolean). Returns the overrides and the rest."""
+    fields = mapping_fields(cls)
+    out: dict[str, Any] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        flag = argv[i]
+        name, eq, value = flag[2:].partition("=") if flag.startswith("--") else ("", "", "")
+        head, dot, key = name.partition(".")
+        if not (dot and key and head.replace("-", "_") in fields):
+            rest.append(flag)
+            i += 1
+            continue
+        if not eq:
+            if i + 1 >= len(argv):
+                raise ConfigError(f"{prog}: {flag} needs a value")
+            i += 1
+            value = argv[i]
+        out[f"{head.replace('-', '_')}.{key}"] = _scalar(value)
+        i += 1
+    return out, rest
+
+
 def overrides_from_args(args: argparse.Namespace) -> dict:
     return {k[4:]: v for k, v in vars(args).items() if k.startswith("cfg:") and v is not None}
 

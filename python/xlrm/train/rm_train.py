@@ -192,6 +192,25 @@ def pick_attention(opts: ModelOptions, device, dtype, model_config, training: Ma
     return None, f"{kind}: the model's own attention"
 
 
+def _numbers(training: dict) -> dict:
+    """YAML 1.1 reads ``1e-5`` (no dot) as a string; TRL's config would then fail deep inside the
+    optimizer. Strings that are numbers for a numeric field become numbers."""
+    from dataclasses import fields as dc_fields
+
+    from xlrm.train.packed_reward_config import PackedRewardConfig
+
+    types = {f.name: f.type for f in dc_fields(PackedRewardConfig)}
+    out = dict(training)
+    for k, v in training.items():
+        tp = str(types.get(k, ""))
+        if isinstance(v, str) and ("float" in tp or "int" in tp):
+            try:
+                out[k] = int(v) if "int" in tp and "float" not in tp else float(v)
+            except ValueError:
+                pass  # TRL's own error names the key
+    return out
+
+
 def build_reward_config(
     training: Mapping[str, Any] | None,
     *,
@@ -256,7 +275,7 @@ def build_reward_config(
         packing_capacity = 2 * max_length  # PackedRewardConfig's rule, from the tokenization limit
     if packing_capacity is not None:
         defaults["packing_capacity"] = packing_capacity
-    args = {**defaults, **training}
+    args = {**defaults, **_numbers(training)}
     args[gc_name] = bool(gradient_checkpointing)
     args[gc_kwargs_name] = gc_kwargs or {"use_reentrant": False}
     try:
