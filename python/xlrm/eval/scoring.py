@@ -3,7 +3,7 @@ bootstrap confidence intervals.
 
 Input: one row per (model, language, pair) with ``id``, ``language``, ``subset``, ``score_chosen``,
 ``score_rejected`` and optionally ``model`` (the RM's label, e.g. its training language). Generative
-judges may give a ``verdict`` (``chosen`` | ``rejected`` | ``tie``) instead of the two scores.
+judges may give a ``verdict`` (``chosen`` | ``rejected`` | ``tie`` | ``undecided``) instead of the two scores.
 
 Rules (RewardBench's):
 
@@ -53,7 +53,9 @@ from xlrm.eval.rewardbench import (
 )
 
 KINDS = ("classifier", "generative", "dpo")
-VERDICTS = {"chosen": 1.0, "rejected": 0.0, "tie": 0.5}
+# "undecided": a judge that gave no readable verdict in some order counts as wrong, as in
+# xlrm.eval.judge.JudgeResult.accuracy (never dropped: that would flatter a judge that fails to answer).
+VERDICTS = {"chosen": 1.0, "rejected": 0.0, "tie": 0.5, "undecided": 0.0}
 METRICS = ("overall", *SECTIONS)
 KEY_FIELDS = ("id", "language", "subset")
 SCORE_FIELDS = ("score_chosen", "score_rejected")
@@ -323,7 +325,7 @@ def _verdicts(col, rows: np.ndarray, file: str, kind: str) -> list[str | None]:
                 file=file,
                 row=int(rows[i]),
                 field="verdict",
-                hint="use chosen, rejected or tie",
+                hint="use chosen, rejected, tie or undecided",
             )
         out.append(key)
     return out
