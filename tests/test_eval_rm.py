@@ -467,14 +467,24 @@ def test_dpo_rewards_are_response_log_prob_ratios(tmp_path, texts, tok, bench_fi
     assert t.table["prompt_removed"].to_numpy().max() > 0
     starts = response_starts(pairs, t, lm.tokenizer)
     lc, lr, _ = response_logps(lm, t, starts, batch_tokens=200, chunk=7)
-    ref = transformers.AutoModelForCausalLM.from_pretrained(policy).eval()
+    from xlrm import chat
+
+    # the reference computation: each sequence alone through the model's own forward, no packing
+    direct = transformers.AutoModelForCausalLM.from_pretrained(policy).eval()
+
+    prompts = {p["id"]: p["prompt"] for p in pairs.to_pylist()}
+    removed = t.table["prompt_removed"].to_pylist()
+    for i, pid in enumerate(t.table["id"].to_pylist()):
+        if not removed[i]:  # untruncated: the response starts right after the rendered prompt
+            text = chat.render(lm.tokenizer, prompts[pid], t.template, add_generation_prompt=True)
+            assert starts[i] == len(lm.tokenizer(text, add_special_tokens=False)["input_ids"])
     for i, (c, r) in enumerate(
         zip(t.table["chosen_ids"].to_pylist(), t.table["rejected_ids"].to_pylist(), strict=True)
     ):
-        # the response starts where the two sides part or later, never inside the shared prompt's end
+        # the response starts within the tokens both sides share (the prompt): never past them
         assert starts[i] <= min(len(c), len(r)) and c[: starts[i]] == r[: starts[i]]
-        assert lc[i] == pytest.approx(_direct_logps(ref, c, starts[i]), abs=ATOL)
-        assert lr[i] == pytest.approx(_direct_logps(ref, r, starts[i]), abs=ATOL)
+        assert lc[i] == pytest.approx(_direct_logps(direct, c, starts[i]), abs=ATOL)
+        assert lr[i] == pytest.approx(_direct_logps(direct, r, starts[i]), abs=ATOL)
     # through the stage: policy against itself gives zero rewards; against another reference not
     out = tmp_path / "dpo"
     run_eval_rm(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,125 @@ def test_singular_values_match_numpy(center, exact):
     assert res.stable_rank == pytest.approx(total / want[0] ** 2, rel=1e-6)
     p = want / want.sum()
     assert res.effective_rank == pytest.approx(np.exp(-(p * np.log(p)).sum()), rel=1e-5)
+
+
+def _assert_sigma2(got: np.ndarray, want: np.ndarray) -> None:
+    """Squared singular values within 1e-6·σ₁² (numpy's SVD of the f64 matrix as reference)."""
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got**2, want**2, rtol=0, atol=1e-6 * want[0] ** 2)
+
+
+@pytest.mark.parametrize("center", [True, False])
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("n", [2, 9, 60, 95, 96, 97, 250])
+def test_small_n_path_matches_numpy_svd(n, center, exact):
+    # Hidden-state-like rows (decaying scales, a large common offset) of width 96: n ≤ 96 keeps
+    # the rows and takes the spectrum from the n × n Gram; n = 96 is the switch point itself.
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal((n, 96)) * np.geomspace(4.0, 0.02, 96) + 25.0).astype(np.float32)
+    acc = stats.GramAccumulator(96, center=center, exact=exact)
+    for part in np.array_split(x, 3):
+        acc.update(part)
+    assert acc.keeps_rows == (n <= 96) and acc.small_n
+    res = acc.finalize()
+    _assert_sigma2(res.singular_values, numpy_sv(x, center))
+    assert res.eigenvalues.shape == (96,) and res.n == n
+    want = numpy_sv(x, center)
+    total = (want**2).sum()
+    assert res.top1_share == pytest.approx(want[0] ** 2 / total, rel=1e-6)
+    dense = stats.GramAccumulator(96, center=center, exact=exact, small_n=False)
+    dense.update(x)
+    assert not dense.keeps_rows
+    np.testing.assert_allclose(acc.scatter(center), dense.scatter(center), rtol=0, atol=1e-5 * total)
+    np.testing.assert_allclose(acc.mean(), x.astype(np.float64).mean(0), atol=1e-9)
+    # exp(H(σ/Σσ)) weighs σ, not σ², so it needs the smallest values right too: the n × n Gram
+    # in f64 gets them (centring leaves one exact zero), where f32 products leave noise.
+    p = want[want > 1e-9 * want[0]] / want.sum()
+    assert res.effective_rank == pytest.approx(np.exp(-(p * np.log(p)).sum()), rel=1e-6 if n <= 96 else 1e-3)
+
+
+def test_switch_point_row_by_row():
+    rng = np.random.default_rng(20)
+    d = 32
+    x = rng.standard_normal((d + 2, d)).astype(np.float32) + 3.0
+    acc = stats.GramAccumulator(d)
+    for i in range(d + 2):
+        acc.update(x[i : i + 1])
+        assert acc.keeps_rows == (i + 1 <= d), i
+        if i >= 1:
+            _assert_sigma2(acc.finalize().singular_values, numpy_sv(x[: i + 1], True))
+            _assert_sigma2(acc.finalize(center=False).singular_values, numpy_sv(x[: i + 1], False))
+
+
+def test_merged_shards_of_small_and_large_groups():
+    rng = np.random.default_rng(21)
+    d = 48
+    sizes = [7, 30, 100, 2, 40, 1]  # small, small, large, small, small (30 + 40 > d), one row
+    x = rng.standard_normal((sum(sizes), d)).astype(np.float32) * np.linspace(0.2, 2, d).astype(np.float32)
+    x[:37] += 5.0  # shards with different means
+    bounds = np.cumsum([0, *sizes])
+    for exact in (False, True):
+        shards = [stats.GramAccumulator(d, exact=exact).update(x[a:b]) for a, b in pairwise(bounds)]
+        assert [s.keeps_rows for s in shards] == [k <= d for k in sizes]
+        for order in ([0, 1, 2, 3, 4, 5], [5, 3, 0, 1, 4, 2], [2, 4, 0, 5, 3, 1]):
+            merged = stats.GramAccumulator(d, exact=exact)
+            for i in order:
+                merged.merge(shards[i])
+            assert merged.n == len(x) and not merged.keeps_rows
+            rows = np.concatenate([x[bounds[i] : bounds[i + 1]] for i in order])
+            for center in (True, False):
+                _assert_sigma2(merged.finalize(center=center).singular_values, numpy_sv(rows, center))
+        # Two small groups that fit stay small; a third pushes them past d.
+        two = shards[0].copy().merge(shards[1])
+        assert two.keeps_rows and two.n == 37
+        _assert_sigma2(two.finalize().singular_values, numpy_sv(x[:37], True))
+        three = two.copy().merge(shards[4])
+        assert not three.keeps_rows and three.n == 77
+        _assert_sigma2(three.finalize().singular_values, numpy_sv(np.concatenate([x[:37], x[139:179]]), True))
+        # A group merged with itself: every row twice.
+        twice = shards[1].copy().merge(shards[1])
+        assert not twice.keeps_rows and twice.n == 60  # 2 × 30 rows > 48
+        scale = np.abs(shards[1].scatter()).max()
+        np.testing.assert_allclose(twice.scatter(), 2 * shards[1].scatter(), rtol=0, atol=1e-6 * scale)
+        twice = shards[0].copy().merge(shards[0])
+        assert twice.keeps_rows and twice.n == 14
+        np.testing.assert_allclose(twice.scatter(), 2 * shards[0].scatter(), rtol=1e-12, atol=1e-9)
+
+
+def test_cross_small_n_cka_matches_closed_form():
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((70, 64)).astype(np.float32) + 2.0
+    y = np.tanh(x @ rng.standard_normal((64, 90)) / 8).astype(np.float32)
+    xc, yc = (x - x.mean(0)).astype(np.float64), (y - y.mean(0)).astype(np.float64)
+    want = np.linalg.norm(xc.T @ yc) ** 2 / (np.linalg.norm(xc.T @ xc) * np.linalg.norm(yc.T @ yc))
+    for exact in (False, True):
+        small = stats.CrossAccumulator(64, 90, exact=exact)
+        for a, b in zip(np.array_split(x, 4), np.array_split(y, 4), strict=True):
+            small.update(a, b)
+        assert small.keeps_rows  # 70 ≤ max(64, 90)
+        dense = stats.CrossAccumulator(64, 90, exact=exact, small_n=False).update(x, y)
+        assert not dense.keeps_rows
+        for acc in (small, dense):
+            assert acc.finalize().cka == pytest.approx(want, rel=1e-6)
+        # x: 70 rows of width 64 (its spectrum from the 64 × 64 Gram); y: from the 70 × 70 one.
+        sx, sy = small.spectra()
+        _assert_sigma2(sx.singular_values, numpy_sv(x, True))
+        _assert_sigma2(sy.singular_values, numpy_sv(y, True))
+    # Mixed merges: small shards, a large one, small ones that together pass the width.
+    big_x = rng.standard_normal((300, 40)).astype(np.float32)
+    big_y = (big_x @ rng.standard_normal((40, 40)) + 0.5 * rng.standard_normal((300, 40))).astype(np.float32)
+    cuts = [0, 10, 35, 150, 152, 190, 300]
+    shards = [stats.CrossAccumulator(40).update(big_x[a:b], big_y[a:b]) for a, b in pairwise(cuts)]
+    assert [s.keeps_rows for s in shards] == [True, True, False, True, True, False]
+    merged = stats.CrossAccumulator(40)
+    for i in (3, 0, 4, 1, 5, 2):
+        merged.merge(shards[i])
+    whole = stats.CrossAccumulator(40, exact=True).update(big_x, big_y).finalize()
+    got = merged.finalize()
+    assert got.n == 300 and got.cka == pytest.approx(whole.cka, rel=1e-6)
+    assert got.mean_cosine == pytest.approx(whole.mean_cosine, rel=1e-9)
+    pair = shards[0].copy().merge(shards[3])
+    assert pair.keeps_rows and pair.n == 12
 
 
 def test_fast_mode_on_a_wide_matrix_with_a_large_offset():
@@ -240,8 +360,12 @@ def test_deterministic_across_thread_counts(tmp_path: Path):
         "a = stats.GramAccumulator(600, block_rows=256)\n"
         "[a.update(p) for p in np.array_split(x, 3)]\n"
         "c = stats.CrossAccumulator(600).update(x, x[:, ::-1].copy()).finalize()\n"
+        # the small-n path: 400 rows of width 600, the 400 × 400 Gram in parallel tiles
+        "s = stats.GramAccumulator(600).update(x[:400])\n"
+        "k = stats.CrossAccumulator(600).update(x[:400], x[:400, ::-1].copy()).finalize()\n"
+        "assert s.keeps_rows\n"
         "sys.stdout.write(a.finalize().singular_values.tobytes().hex() + a.scatter().tobytes().hex()[:5000]"
-        " + repr(c.cka))\n"
+        " + repr(c.cka) + s.finalize().singular_values.tobytes().hex() + repr(k.cka))\n"
     )
     outs = set()
     root = Path(__file__).resolve().parents[1] / "python"

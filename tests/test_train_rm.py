@@ -215,7 +215,9 @@ def test_two_processes_under_accelerate_launch(tmp_path, base):
     raw = _write_jsonl(tmp_path / "raw.jsonl", _planted(16))
     assert main(["data", str(raw), "--out", str(r / "data")]) == 0
     section = _section(base, ["en"], training={"max_steps": 3})
-    run = _yaml(tmp_path / "run.yaml", {"train_rm": {**section, "num_processes": 2, "accelerate_config": "cpu"}})
+    run = _yaml(
+        tmp_path / "run.yaml", {"train_rm": {**section, "num_processes": 2, "accelerate_config": "cpu"}}
+    )
     assert main(["train-rm", str(r / "data"), "--out", str(r / "rm"), "--config", str(run)]) == 0
     m = read_manifest(r / "rm")
     info = m["languages"]["en"]

@@ -47,6 +47,7 @@ class stats:
             exact: bool = False,
             nonfinite: str = "skip",
             block_rows: int = 0,
+            small_n: bool = True,
         ) -> None: ...
         def update(self, chunk: npt.NDArray, kind: str) -> None: ...
         def merge(self, other: stats.GramAccumulator) -> None: ...
@@ -60,10 +61,19 @@ class stats:
         center: bool
         exact: bool
         nonfinite: str
+        small_n: bool
+        keeps_rows: bool
 
     class CrossAccumulator:
         def __init__(
-            self, dim_x: int, dim_y: int, *, exact: bool = False, nonfinite: str = "skip", block_rows: int = 0
+            self,
+            dim_x: int,
+            dim_y: int,
+            *,
+            exact: bool = False,
+            nonfinite: str = "skip",
+            block_rows: int = 0,
+            small_n: bool = True,
         ) -> None: ...
         def update(self, x: npt.NDArray, x_kind: str, y: npt.NDArray, y_kind: str) -> None: ...
         def merge(self, other: stats.CrossAccumulator) -> None: ...
@@ -74,6 +84,7 @@ class stats:
         n: int
         skipped: int
         dims: tuple[int, int]
+        keeps_rows: bool
 
     class NormAccumulator:
         def __init__(self, *, nonfinite: str = "skip") -> None: ...

@@ -9,9 +9,15 @@ never have to sit in memory as one ``N × d`` matrix::
     res = acc.finalize()
     res.singular_values, res.top1_share, res.effective_rank, res.n
 
-State is ``d × d`` in f64. Accumulators are mergeable (``a.merge(b)`` is the accumulator of both
-row sets, e.g. across data-parallel shards) and deterministic for any thread count. Bad input
-raises :class:`xlrm._core.XlrmError` (a ``ValueError``).
+While a group has at most as many rows as its width (``n ≤ d``: a few hundred probe rows of a
+model with ``d`` in the thousands) the rows themselves are kept, and the spectrum comes from
+their ``n × n`` Gram (same nonzero eigenvalues as the ``d × d`` one, at a fraction of the cost;
+f64 products); past ``d`` rows they are folded into a streaming ``d × d`` f64 Gram, so memory
+never exceeds that whatever ``n`` is. ``small_n=False`` uses the streaming Gram from the first
+row (the path before there was a small-n one; kept for comparisons). Accumulators are
+mergeable (``a.merge(b)`` is the accumulator of both row sets, e.g. across data-parallel shards,
+small and large alike) and deterministic for any thread count. Bad input raises
+:class:`xlrm._core.XlrmError` (a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -141,8 +147,11 @@ class GramAccumulator:
     """Streaming count, mean and Gram/covariance of rows; spectrum on :meth:`finalize`.
 
     ``center``: default for :meth:`finalize` (spectrum of the mean-centred matrix).
-    ``exact``: f64 products (slower); default f32 products per block of rows summed in f64.
+    ``exact``: f64 products (slower); default f32 products per block of rows summed in f64 (the
+    small-n path multiplies in f64 either way; ``exact`` then keeps f64 rows instead of f32).
     ``nonfinite``: ``"skip"`` (count and leave out rows with NaN/Inf) or ``"error"``.
+    ``small_n``: keep up to ``dim`` rows and take the spectrum from their ``n × n`` Gram
+    (default); ``False``: the streaming ``d × d`` Gram from the first row.
     """
 
     def __init__(
@@ -153,9 +162,15 @@ class GramAccumulator:
         exact: bool = False,
         nonfinite: str = "skip",
         block_rows: int | None = None,
+        small_n: bool = True,
     ):
         self._acc = _core.stats.GramAccumulator(
-            int(dim), center=center, exact=exact, nonfinite=nonfinite, block_rows=int(block_rows or 0)
+            int(dim),
+            center=center,
+            exact=exact,
+            nonfinite=nonfinite,
+            block_rows=int(block_rows or 0),
+            small_n=bool(small_n),
         )
 
     def update(self, chunk) -> GramAccumulator:
@@ -194,9 +209,17 @@ class GramAccumulator:
     dim = property(lambda self: self._acc.dim)
     skipped = property(lambda self: self._acc.skipped, doc="rows left out for NaN/Inf")
     exact = property(lambda self: self._acc.exact)
+    small_n = property(lambda self: self._acc.small_n)
+    keeps_rows = property(
+        lambda self: self._acc.keeps_rows,
+        doc="True while the rows are kept (n ≤ dim, small_n on); False once the d × d Gram holds them",
+    )
 
     def __repr__(self) -> str:
-        return f"GramAccumulator(dim={self.dim}, n={self.n}, skipped={self.skipped}, exact={self.exact})"
+        return (
+            f"GramAccumulator(dim={self.dim}, n={self.n}, skipped={self.skipped}, exact={self.exact}, "
+            f"keeps_rows={self.keeps_rows})"
+        )
 
 
 @dataclass
@@ -212,6 +235,9 @@ class CrossAccumulator:
     """Two models' states of the same inputs, row for row: linear CKA and mean cosine similarity.
 
     Also keeps each side's Gram, so :meth:`spectra` gives both spectra without a second pass.
+    With at most ``max(dim_x, dim_y)`` rows (``small_n``, the default) both sides keep their
+    rows and CKA comes from the two centred ``n × n`` Grams, ``⟨Kx, Ky⟩ / (‖Kx‖ ‖Ky‖)``; past
+    that, streaming ``d × d`` Grams and the ``dim_x × dim_y`` cross-Gram.
     """
 
     def __init__(
@@ -222,10 +248,16 @@ class CrossAccumulator:
         exact: bool = False,
         nonfinite: str = "skip",
         block_rows: int | None = None,
+        small_n: bool = True,
     ):
         dim_y = dim_x if dim_y is None else dim_y
         self._acc = _core.stats.CrossAccumulator(
-            int(dim_x), int(dim_y), exact=exact, nonfinite=nonfinite, block_rows=int(block_rows or 0)
+            int(dim_x),
+            int(dim_y),
+            exact=exact,
+            nonfinite=nonfinite,
+            block_rows=int(block_rows or 0),
+            small_n=bool(small_n),
         )
 
     def update(self, x, y) -> CrossAccumulator:
@@ -263,6 +295,7 @@ class CrossAccumulator:
 
     n = property(lambda self: self._acc.n)
     skipped = property(lambda self: self._acc.skipped)
+    keeps_rows = property(lambda self: self._acc.keeps_rows, doc="True while both sides keep their rows")
 
 
 @dataclass

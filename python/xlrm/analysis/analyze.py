@@ -1,7 +1,8 @@
 """The representation analysis: spectra, collapse, norms and similarity to the base model.
 
 For each model (the base first, then each RM) the probe rows are run once, batch by batch; each
-batch's pooled hidden states go straight into Rust accumulators per (layer, language):
+batch's pooled hidden states of every analysed layer (``layers: all`` is every hidden state, the
+embedding output included) go straight into Rust accumulators per (layer, language):
 
 - the base: a :class:`~xlrm.stats.GramAccumulator` (spectrum of its states);
 - an RM: a :class:`~xlrm.stats.CrossAccumulator` against the base's states of the same rows,
@@ -11,8 +12,10 @@ batch's pooled hidden states go straight into Rust accumulators per (layer, lang
 - per model, the input-embedding norms of the tokens each language's probes use, weighted by
   frequency, with Wasserstein-1 distances between languages.
 
-Nothing of size ``N × d`` is held: rows wait in small per-(layer, language) buffers (at most
-``FLUSH_ROWS`` rows) before entering the accumulators, and only one model is loaded at a time.
+Only one model is loaded at a time. Rows wait in small per-(layer, language) buffers (at most
+``FLUSH_ROWS`` rows) before entering the accumulators. A group with at most hidden-size rows (a few
+hundred probes per language) is kept as rows and its spectrum and CKA come from ``n × n`` Grams;
+a larger one is folded into ``d × d`` state, so memory per group never exceeds ``d²``.
 """
 
 from __future__ import annotations
@@ -45,12 +48,16 @@ class ModelReport:
     role: str  # "base" or "model"
     hidden_size: int
     num_layers: int
+    layers: list[int] = field(default_factory=list)  # hidden-state indices analysed (0 = embeddings)
     rows: list[dict] = field(default_factory=list)  # metrics per (layer, language)
     spectra: list[dict] = field(default_factory=list)  # full singular values per (layer, language)
     hidden_norms: dict = field(default_factory=dict)  # layer -> (edges, {lang: NormSummary})
     embedding: dict | None = None  # per-language token-embedding norm summary, W1 matrix
     embedding_hist: dict | None = None
     seconds: float = 0.0
+    # load_s, forward_s (tokenization + forward passes), stats_s (accumulators and metrics),
+    # states_s (writing or reading the base's state shards), embedding_s
+    timings: dict = field(default_factory=dict)
 
 
 class _Buffer:
@@ -75,31 +82,6 @@ class _Buffer:
         self.parts, self.rows = [], 0
 
 
-class _Accumulators:
-    """Per (layer, language): a Gram accumulator (no base to compare with) or a cross accumulator
-    against the base's states (``base_dim > 0``), each behind a row buffer."""
-
-    def __init__(self, layers: list[int], base_dim: int, exact: bool):
-        self.by_layer: dict[int, dict[str, object]] = {layer: {} for layer in layers}
-        self.buffers: dict[tuple[int, str], _Buffer] = {}
-        self.base_dim, self.exact = base_dim, exact
-
-    def buffer(self, layer: int, lang: str, d: int) -> _Buffer:
-        key = (layer, lang)
-        if key not in self.buffers:
-            if self.base_dim:
-                acc = stats.CrossAccumulator(self.base_dim, d, exact=self.exact)
-            else:
-                acc = stats.GramAccumulator(d, exact=self.exact)
-            self.by_layer[layer][lang] = acc
-            self.buffers[key] = _Buffer(acc.update)
-        return self.buffers[key]
-
-    def flush(self) -> None:
-        for buf in self.buffers.values():
-            buf.flush()
-
-
 def _spectrum_row(sp: stats.Spectrum, top_k: list[int]) -> dict:
     row = {
         "n": sp.n,
@@ -121,109 +103,98 @@ def _lang_groups(langs: list[str]) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in groups.items()}
 
 
-def run_analysis(cfg: AnalyzeConfig, probes: Probes, out: Path, *, progress=None) -> list[ModelReport]:
-    """Analyse every model of ``cfg`` on ``probes``; shards (if kept) go under ``out / 'states'``."""
-    import torch
+class ModelStats:
+    """The statistics of one model's pooled states, fed batch by batch.
 
-    from xlrm.analysis.extract import embedding_row_norms, load_model, pooled_batches, token_counts
-    from xlrm.analysis.shards import ShardReader, ShardWriter
+    Per (layer, language) a :class:`~xlrm.stats.GramAccumulator` (no base to compare with) or a
+    :class:`~xlrm.stats.CrossAccumulator` against the base's states of the same rows, each behind
+    a row buffer; per layer a :class:`~xlrm.stats.NormAccumulator`. ``base_layers[i]`` is the
+    base's hidden state that ``layers[i]`` is compared with. ``seconds`` adds up the time spent
+    here (accumulating and the metrics), which is what the analysis costs beyond the forward
+    passes.
+    """
 
-    if cfg.num_threads:
-        torch.set_num_threads(cfg.num_threads)
-    specs = [parse_model_spec(s) for s in cfg.all_models()]
-    has_base = cfg.base is not None
-    langs = sorted(set(probes.languages))
-    states = out / "states" if cfg.save_states else Path(tempfile.mkdtemp(prefix="xlrm-states-"))
-    base_files: list[str] = []
-    base_dim = 0
-    reports = []
-    try:
-        for i, (name, path) in enumerate(specs):
-            started = time.time()
-            is_base = has_base and i == 0
-            lm = load_model(
-                name, path, device=cfg.device, dtype=cfg.dtype, trust_remote_code=cfg.trust_remote_code
-            )
-            log.info("%s: %s (%d layers, d=%d) on %s", name, path, lm.num_layers, lm.hidden_size, lm.device)
-            rep = ModelReport(name, path, "base" if is_base else "model", lm.hidden_size, lm.num_layers)
-            cross = has_base and not is_base
-            accs = _Accumulators(cfg.layers, base_dim if cross else 0, cfg.exact)
-            norms = {layer: stats.NormAccumulator() for layer in cfg.layers}
+    def __init__(
+        self,
+        layers: list[int],
+        *,
+        base_layers: list[int] | None = None,
+        base_dim: int = 0,
+        exact: bool = False,
+        small_n: bool = True,
+    ):
+        self.layers = list(layers)
+        self.cross = bool(base_dim)
+        self.base_key = {
+            a: f"layer_{b}" for a, b in zip(self.layers, base_layers or self.layers, strict=True)
+        }
+        self.base_dim, self.exact, self.small_n = base_dim, exact, small_n
+        self.accs: dict[int, dict[str, object]] = {layer: {} for layer in self.layers}
+        self.buffers: dict[tuple[int, str], _Buffer] = {}
+        self.norms = {layer: stats.NormAccumulator() for layer in self.layers}
+        self.seconds = 0.0
 
-            writer = (
-                ShardWriter(states, name, cfg.shard_rows)
-                if (is_base and len(specs) > 1) or cfg.save_states
-                else None
-            )
-            reader = ShardReader(states, base_files) if cross else None
-            done = 0
-            for start, pooled in pooled_batches(
-                lm,
-                probes.conversations,
-                layers=cfg.layers,
-                pooling=cfg.pooling,
-                batch_size=cfg.batch_size,
-                max_length=cfg.max_length,
-            ):
-                b = next(iter(pooled.values())).shape[0]
-                blangs = probes.languages[start : start + b]
-                base_rows = reader.take(b) if reader else None
-                groups = {k: torch.from_numpy(v) for k, v in _lang_groups(blangs).items()}
-                for layer, t in pooled.items():
-                    norms[layer].update(t, blangs)
-                    for lang, idx in groups.items():
-                        buf = accs.buffer(layer, lang, t.shape[1])
-                        if cross:
-                            buf.add(base_rows[f"layer_{layer}"][idx], t[idx])
-                        else:
-                            buf.add(t[idx])
-                if writer:
-                    writer.add(pooled)
-                done += b
-                if progress:
-                    progress(name, done, len(probes))
-            accs.flush()
-            if writer:
-                files = writer.close()
-                if is_base:
-                    base_files, base_dim = files, lm.hidden_size
-            _finish_model(rep, cfg, accs.by_layer, norms, langs, cross)
-            if cfg.embedding_norms:
-                _embedding_report(rep, lm, probes, langs, cfg, embedding_row_norms, token_counts)
-            del lm
-            gc.collect()
-            _empty_cuda_cache()
-            rep.seconds = round(time.time() - started, 2)
-            reports.append(rep)
-    finally:
-        if not cfg.save_states:
-            shutil.rmtree(states, ignore_errors=True)
-    return reports
+    def _buffer(self, layer: int, lang: str, d: int) -> _Buffer:
+        key = (layer, lang)
+        if key not in self.buffers:
+            if self.cross:
+                acc = stats.CrossAccumulator(self.base_dim, d, exact=self.exact, small_n=self.small_n)
+            else:
+                acc = stats.GramAccumulator(d, exact=self.exact, small_n=self.small_n)
+            self.accs[layer][lang] = acc
+            self.buffers[key] = _Buffer(acc.update)
+        return self.buffers[key]
 
+    def add(self, pooled: dict[int, object], langs: list[str], base_rows: dict | None = None) -> None:
+        """One batch: ``pooled[layer]`` is ``(rows, d)``, ``langs`` the rows' languages and
+        ``base_rows[f"layer_{i}"]`` the base's states of the same rows (cross mode)."""
+        import torch
 
-def _empty_cuda_cache() -> None:
-    import torch
+        started = time.perf_counter()
+        groups = {k: torch.from_numpy(v) for k, v in _lang_groups(langs).items()}
+        for layer in self.layers:
+            t = pooled[layer]
+            self.norms[layer].update(t, langs)
+            for lang, idx in groups.items():
+                buf = self._buffer(layer, lang, t.shape[1])
+                if self.cross:
+                    buf.add(base_rows[self.base_key[layer]][idx], t[idx])
+                else:
+                    buf.add(t[idx])
+        self.seconds += time.perf_counter() - started
 
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
+    def finish(self, rep: ModelReport, cfg: AnalyzeConfig, langs: list[str]) -> None:
+        """Flush the buffers and write the metrics of every (layer, language) into ``rep``."""
+        started = time.perf_counter()
+        for buf in self.buffers.values():
+            buf.flush()
+        for layer in self.layers:
+            self._finish_layer(rep, cfg, layer, langs)
+        self.seconds += time.perf_counter() - started
 
-
-def _finish_model(rep: ModelReport, cfg: AnalyzeConfig, accs, norms, langs: list[str], cross: bool) -> None:
-    for layer in cfg.layers:
-        per_lang = accs[layer]
+    def _finish_layer(self, rep: ModelReport, cfg: AnalyzeConfig, layer: int, langs: list[str]) -> None:
+        per_lang = self.accs[layer]
         if not per_lang:
-            continue
+            return
         groups = {lang: per_lang[lang] for lang in langs if lang in per_lang}
         total = None
         for a in groups.values():
             total = a.copy() if total is None else total.merge(a)
         groups[ALL] = total
-        edges, summaries = norms[layer].finalize(quantiles=cfg.norm_quantiles, bins=40)
+        edges, summaries = self.norms[layer].finalize(quantiles=cfg.norm_quantiles, bins=40)
         rep.hidden_norms[layer] = (edges, summaries)
+        depth = layer / rep.num_layers if rep.num_layers else 0.0
         for lang, acc in groups.items():
-            row: dict = {"model": rep.name, "role": rep.role, "layer": layer, "language": lang}
+            row: dict = {
+                "model": rep.name,
+                "role": rep.role,
+                "layer": layer,  # hidden-state index, 0 = embeddings
+                "layer_from_end": layer - rep.num_layers - 1,  # -1 = the last, as a config writes it
+                "depth": depth,
+                "language": lang,
+            }
             try:
-                if cross:
+                if self.cross:
                     sim = acc.finalize()
                     sp = acc.spectrum("y", top_k=cfg.top_k)  # the base's own is in its report
                     row.update(cka_vs_base=sim.cka, mean_cosine_vs_base=sim.mean_cosine)
@@ -257,6 +228,157 @@ def _finish_model(rep: ModelReport, cfg: AnalyzeConfig, accs, norms, langs: list
                     "singular_values": sp.singular_values.astype(np.float64).tolist(),
                 }
             )
+
+
+def plan_layers(cfg: AnalyzeConfig, specs: list[tuple[str, str]]) -> dict[str, tuple[int, list[int]]]:
+    """``{model name: (decoder layers, hidden-state indices)}`` from each model's config, before
+    any weights are loaded: a layer a model lacks, or RMs whose layers cannot be paired with the
+    base's one to one, are errors now rather than after the base's forward passes."""
+    from xlrm.analysis import layers as layer_spec
+    from xlrm.analysis.extract import model_depth
+    from xlrm.errors import InputError
+
+    terms = layer_spec.parse(cfg.layers)
+    plot_terms = layer_spec.parse(cfg.plot_layers, "plot_layers")
+    plan = {}
+    for name, path in specs:
+        depth = model_depth(path, trust_remote_code=cfg.trust_remote_code)
+        where = f"{name!r} ({path})"
+        plan[name] = (depth, layer_spec.resolve(terms, depth, model=where))
+        if cfg.plots:
+            layer_spec.resolve(plot_terms, depth, model=where, key="plot_layers")
+    if cfg.base is not None and len(specs) > 1:
+        base_name, base_path = specs[0]
+        base_depth, base_idx = plan[base_name]
+        for name, path in specs[1:]:
+            depth, idx = plan[name]
+            if len(idx) != len(base_idx):
+                raise InputError(
+                    f"layers: model {name!r} ({path}) has {depth} layers and the base {base_name!r} "
+                    f"({base_path}) {base_depth}, so `layers: {cfg.layers}` gives {len(idx)} hidden states "
+                    f"for one and {len(base_idx)} for the other; CKA vs the base pairs them one to one",
+                    hint="compare models of the same depth, or name as many layers for each (e.g. `layers: [-1]`)",
+                )
+    return plan
+
+
+def run_analysis(cfg: AnalyzeConfig, probes: Probes, out: Path, *, progress=None) -> list[ModelReport]:
+    """Analyse every model of ``cfg`` on ``probes``; shards (if kept) go under ``out / 'states'``."""
+    import torch
+
+    from xlrm.analysis.extract import embedding_row_norms, load_model, pooled_batches, token_counts
+    from xlrm.analysis.shards import ShardReader, ShardWriter
+    from xlrm.errors import InputError
+
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    specs = [parse_model_spec(s) for s in cfg.all_models()]
+    plan = plan_layers(cfg, specs)
+    has_base = cfg.base is not None
+    langs = sorted(set(probes.languages))
+    states = out / "states" if cfg.save_states else Path(tempfile.mkdtemp(prefix="xlrm-states-"))
+    base_files: list[str] = []
+    base_dim = 0
+    base_layers: list[int] = []
+    reports = []
+    try:
+        for i, (name, path) in enumerate(specs):
+            started = time.perf_counter()
+            is_base = has_base and i == 0
+            lm = load_model(
+                name, path, device=cfg.device, dtype=cfg.dtype, trust_remote_code=cfg.trust_remote_code
+            )
+            depth, layers = plan[name]
+            if lm.num_layers != depth:
+                raise InputError(
+                    f"model {name!r} ({path}): its config says {depth} layers but the loaded model has "
+                    f"{lm.num_layers}",
+                    hint="check that the folder's config.json belongs to its weights",
+                )
+            log.info("%s: %s (%d layers, d=%d) on %s", name, path, lm.num_layers, lm.hidden_size, lm.device)
+            rep = ModelReport(
+                name, path, "base" if is_base else "model", lm.hidden_size, lm.num_layers, layers
+            )
+            timings = {"load_s": time.perf_counter() - started, "forward_s": 0.0, "states_s": 0.0}
+            cross = has_base and not is_base
+            model_stats = ModelStats(
+                layers,
+                base_layers=base_layers if cross else None,
+                base_dim=base_dim if cross else 0,
+                exact=cfg.exact,
+                small_n=cfg.small_n,
+            )
+            writer = (
+                ShardWriter(states, name, cfg.shard_rows)
+                if (is_base and len(specs) > 1) or cfg.save_states
+                else None
+            )
+            reader = ShardReader(states, base_files) if cross else None
+            done = 0
+            batches = pooled_batches(
+                lm,
+                probes.conversations,
+                layers=layers,
+                pooling=cfg.pooling,
+                batch_size=cfg.batch_size,
+                max_length=cfg.max_length,
+            )
+            while True:
+                t0 = time.perf_counter()
+                item = next(batches, None)
+                timings["forward_s"] += time.perf_counter() - t0
+                if item is None:
+                    break
+                start, pooled = item
+                b = next(iter(pooled.values())).shape[0]
+                t0 = time.perf_counter()
+                base_rows = reader.take(b) if reader else None
+                timings["states_s"] += time.perf_counter() - t0
+                model_stats.add(pooled, probes.languages[start : start + b], base_rows)
+                if writer:
+                    t0 = time.perf_counter()
+                    writer.add(pooled)
+                    timings["states_s"] += time.perf_counter() - t0
+                done += b
+                if progress:
+                    progress(name, done, len(probes))
+            if writer:
+                t0 = time.perf_counter()
+                files = writer.close()
+                timings["states_s"] += time.perf_counter() - t0
+                if is_base:
+                    base_files, base_dim, base_layers = files, lm.hidden_size, layers
+            model_stats.finish(rep, cfg, langs)
+            timings["stats_s"] = model_stats.seconds
+            if cfg.embedding_norms:
+                t0 = time.perf_counter()
+                _embedding_report(rep, lm, probes, langs, cfg, embedding_row_norms, token_counts)
+                timings["embedding_s"] = time.perf_counter() - t0
+            del lm
+            gc.collect()
+            _empty_cuda_cache()
+            rep.seconds = round(time.perf_counter() - started, 2)
+            rep.timings = {k: round(v, 3) for k, v in timings.items()}
+            log.info(
+                "%s: %.1fs (forward %.1fs, statistics %.2fs over %d layers)",
+                name,
+                rep.seconds,
+                timings["forward_s"],
+                timings["stats_s"],
+                len(layers),
+            )
+            reports.append(rep)
+    finally:
+        if not cfg.save_states:
+            shutil.rmtree(states, ignore_errors=True)
+    return reports
+
+
+def _empty_cuda_cache() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _embedding_report(

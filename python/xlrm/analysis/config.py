@@ -1,4 +1,8 @@
-"""``xlrm analyze`` settings (YAML section ``analyze:``; every scalar is also a flag)."""
+"""``xlrm analyze`` settings (YAML section ``analyze:``; every scalar is also a flag).
+
+``layers`` and ``plot_layers`` take several forms (``all``, ``-1``, ``0-12``, ``-4--1``, a list of
+these; :mod:`xlrm.analysis.layers`), so they are set in the YAML (``--config``) rather than by a flag.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +38,10 @@ class AnalyzeConfig:
         help="What each probe row feeds the model: prompt + chosen reply, prompt + rejected, both (two "
         "rows per pair) or the prompt alone",
     )
-    layers: list[int] = option(
-        [-1], help="Hidden-state layers (0 = embeddings output, -1 = last, as in output_hidden_states)"
+    layers: list[int | str] | str = option(
+        [-1],
+        help="Hidden-state layers (0 = embeddings output, -1 = last, as in output_hidden_states): `all`, "
+        "indices, inclusive ranges such as 0-12 or -4--1, or a list of these",
     )
     pooling: Literal["last", "mean"] = option(
         "last", help="Row per text: the last token's state (what an RM scores) or the mean over tokens"
@@ -48,6 +54,11 @@ class AnalyzeConfig:
     )
     num_threads: int = option(0, help="CPU threads for torch (0 = torch's default)", fingerprint=False)
     exact: bool = option(False, help="f64 products in the Gram matrices (slower; default f32 per block)")
+    small_n: bool = option(
+        True,
+        help="Take a (model, layer, language) group's spectrum and CKA from its n × n Grams while it has "
+        "at most hidden-size rows (no d × d eigendecomposition); false: the streaming d × d path throughout",
+    )
     top_k: list[int] = option([1, 5, 10], help="Report the spectrum share of the top k directions")
     norm_quantiles: list[float] = option([0.05, 0.25, 0.5, 0.75, 0.95], help="Quantiles of norm tables")
     embedding_norms: bool = option(
@@ -56,7 +67,11 @@ class AnalyzeConfig:
     save_states: bool = option(False, help="Keep the pooled hidden states as safetensors shards")
     shard_rows: int = option(4096, help="Rows per safetensors shard")
     plots: bool = option(True, help="Write PNG plots (needs matplotlib)")
-    plot_layers: list[int] = option([-1], help="Layers to plot (those also in `layers`)")
+    plot_layers: list[int | str] | str = option(
+        [-1],
+        help="Layers with per-layer plots (spectra, heatmaps, norms; those also in `layers`), same forms as "
+        "`layers`; metrics against depth are plotted whenever two or more layers are analysed",
+    )
     trust_remote_code: bool = option(False, help="Allow model code from the model's repository")
     out: str = option("xlrm-runs/analyze", help="Output folder", fingerprint=False)
     force: bool = option(False, help="Rerun even if inputs and config are unchanged", fingerprint=False)
@@ -66,8 +81,10 @@ class AnalyzeConfig:
             raise ValueError("give a base model (base:) and/or reward models (models:)")
         if self.max_per_language < 1 or self.batch_size < 1 or self.max_length < 2 or self.shard_rows < 1:
             raise ValueError("max_per_language, batch_size, shard_rows must be >= 1 and max_length >= 2")
-        if not self.layers:
-            raise ValueError("layers must list at least one layer")
+        from xlrm.analysis import layers
+
+        layers.parse(self.layers, "layers")
+        layers.parse(self.plot_layers, "plot_layers")
         if any(k < 1 for k in self.top_k):
             raise ValueError("top_k values must be >= 1")
         if any(not 0.0 <= q <= 1.0 for q in self.norm_quantiles):

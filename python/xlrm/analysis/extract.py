@@ -64,19 +64,14 @@ def render(lm: LoadedModel, conversation: list[dict]) -> str:
     return chat.render(lm.tokenizer, conversation, lm.template)
 
 
-def resolve_layers(layers: list[int], num_layers: int) -> list[int]:
-    """Config layer indices → indices into ``output_hidden_states`` (``num_layers + 1`` entries)."""
-    total = num_layers + 1
-    out = []
-    for layer in layers:
-        idx = layer + total if layer < 0 else layer
-        if not 0 <= idx < total:
-            raise InputError(
-                f"layer {layer} is out of range for a model with {num_layers} layers "
-                f"(use 0..{num_layers} or -1..-{total})"
-            )
-        out.append(idx)
-    return out
+def model_depth(path: str, *, trust_remote_code: bool = False) -> int:
+    """Decoder layers of the model at ``path``, from its config alone (no weights loaded), so a
+    layer spec can be checked against every model before the first forward pass."""
+    from xlrm.models import load_config, model_options
+
+    cfg = load_config(model_options(path, trust_remote_code=trust_remote_code))
+    cfg = getattr(cfg, "text_config", None) or cfg
+    return int(getattr(cfg, "num_hidden_layers", 0))
 
 
 def pooled_batches(
@@ -89,13 +84,16 @@ def pooled_batches(
     max_length: int,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> Iterator[tuple[int, dict[int, object]]]:
-    """Yield ``(first_row, {layer: pooled CPU tensor (batch, d)})`` batch by batch, in row order.
+    """Yield ``(first_row, {layer: pooled CPU tensor (batch, d)})`` batch by batch, in row order;
+    ``layers`` are hidden-state indices ``0 .. num_layers`` (:func:`xlrm.analysis.layers.resolve`).
 
     States stay in the model's dtype (bf16 on GPU) until the Rust accumulators widen them.
     """
     import torch
 
-    idx = resolve_layers(layers, lm.num_layers)
+    idx = list(layers)
+    if any(not 0 <= i <= lm.num_layers for i in idx):
+        raise InputError(f"hidden-state indices {idx} do not fit {lm.name} ({lm.num_layers} layers)")
     only_last = idx == [lm.num_layers]
     texts = [render(lm, c) for c in conversations]
     for start in range(0, len(texts), batch_size):

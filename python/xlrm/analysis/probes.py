@@ -88,6 +88,16 @@ def load_probes(spec: str, *, languages: list[str], max_per_language: int, text:
             f"no probe rows left from {spec} (dropped: {dict(dropped) or 'none'})",
             hint="check `languages:` and that rows carry prompt/chosen/rejected/language",
         )
+    missing = [lang for lang in dict.fromkeys(languages) if not taken[lang]]
+    if missing:
+        found = Counter(row.get("language") for row in rows if row.get("language"))
+        have = ", ".join(f"{k} ({v})" for k, v in sorted(found.items())) or "none"
+        raise InputError(
+            f"probes {spec}: no usable rows for language(s) {', '.join(missing)} listed in `languages:` "
+            f"(pairs per language in the probes: {have}; dropped: {dict(dropped) or 'none'})",
+            hint="remove them from `languages:`, or add probe pairs in them (prompt, chosen, rejected "
+            "and language on every row)",
+        )
     # Longest first (fewer padding tokens per batch); ties keep file order.
     items.sort(key=lambda t: (-sum(len(m.get("content") or "") for m in t[1]), t[0]))
     probes = Probes(

@@ -21,6 +21,8 @@ METRIC_ORDER = (
     "model",
     "role",
     "layer",
+    "layer_from_end",
+    "depth",
     "language",
     "n",
     "top1_share",
@@ -65,7 +67,9 @@ def write_tables(reports: list[ModelReport], out: Path, meta: dict) -> dict[str,
                 "role": r.role,
                 "hidden_size": r.hidden_size,
                 "num_layers": r.num_layers,
+                "layers": r.layers,
                 "seconds": r.seconds,
+                "timings": r.timings,
             }
             for r in reports
         ],
@@ -124,7 +128,92 @@ def _plt():
     return plt
 
 
-def write_plots(reports: list[ModelReport], out: Path, layers: list[int], dpi: int = 80) -> list[str]:
+DEPTH_METRICS = (
+    ("top1_share", "top-1 share of variance"),
+    ("effective_rank", "effective rank"),
+    ("cka_vs_base", "linear CKA vs base"),
+)
+
+
+def _plot_layer_set(reports: list[ModelReport], plot_layers) -> list[int]:
+    """Hidden-state indices with per-layer plots: ``plot_layers`` resolved for each model, kept
+    where that model analysed the layer."""
+    from xlrm.analysis import layers as layer_spec
+
+    terms = layer_spec.parse(plot_layers, "plot_layers")
+    out: set[int] = set()
+    for rep in reports:
+        wanted = layer_spec.resolve(terms, rep.num_layers, model=repr(rep.name), key="plot_layers")
+        out.update(i for i in wanted if i in rep.layers)
+    return sorted(out)
+
+
+def write_depth_plot(reports: list[ModelReport], out: Path, dpi: int = 80) -> str | None:
+    """Top-1 share, effective rank and CKA vs base against layer depth: one panel per (metric,
+    language), one line per model, so that an RM trained in one language can be set against one
+    trained in another at every depth. ``None`` when no model has two layers to draw a line."""
+    if not any(len(rep.layers) > 1 for rep in reports):
+        return None
+    plt = _plt()
+    langs = sorted({r["language"] for rep in reports for r in rep.rows if r["language"] != ALL}) + [ALL]
+    metrics = [
+        (m, title)
+        for m, title in DEPTH_METRICS
+        if any(r.get(m) is not None and "error" not in r for rep in reports for r in rep.rows)
+    ]
+    fig, axes = plt.subplots(
+        len(metrics),
+        len(langs),
+        figsize=(0.8 + 2.5 * len(langs), 0.9 + 2.0 * len(metrics)),
+        sharex=True,
+        sharey="row",
+        squeeze=False,
+    )
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    rms = [rep for rep in reports if rep.role != "base"]
+    styles = {
+        rep.name: dict(color="0.35", ls="--", lw=1.2)
+        if rep.role == "base"
+        else dict(color=colors[rms.index(rep) % len(colors)], ls="-", lw=1.4)
+        for rep in reports
+    }
+    for i, (metric, title) in enumerate(metrics):
+        for j, lang in enumerate(langs):
+            ax = axes[i][j]
+            for rep in reports:
+                pts = sorted(
+                    (r["layer"], r[metric])
+                    for r in rep.rows
+                    if r["language"] == lang and r.get(metric) is not None and "error" not in r
+                )
+                if pts:
+                    xs, ys = zip(*pts, strict=True)
+                    ax.plot(
+                        xs, ys, label=rep.name, marker="." if len(xs) < 40 else None, ms=3, **styles[rep.name]
+                    )
+            if metric == "effective_rank":
+                ax.set_yscale("log")
+            if i == 0:
+                ax.set_title(lang, fontsize=9)
+            if j == 0:
+                ax.set_ylabel(title, fontsize=8)
+            if i == len(metrics) - 1:
+                ax.set_xlabel("layer (0 = embeddings)", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.25, lw=0.5)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", fontsize=8, ncol=len(labels))
+    fig.suptitle("Hidden-state metrics against depth (centred spectra)", fontsize=10, x=0.3)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    name = "plots/depth.png"
+    fig.savefig(out / name, dpi=dpi)
+    plt.close(fig)
+    return name
+
+
+def write_plots(reports: list[ModelReport], out: Path, plot_layers=(-1,), dpi: int = 80) -> list[str]:
+    """Per-layer plots for the layers of ``plot_layers`` (any form `layers` takes) and, when two
+    or more layers were analysed, the metrics against depth (``plots/depth.png``)."""
     plt = _plt()
     from matplotlib.ticker import LogLocator, NullLocator
 
@@ -133,8 +222,11 @@ def write_plots(reports: list[ModelReport], out: Path, layers: list[int], dpi: i
     written = []
     langs = sorted({r["language"] for rep in reports for r in rep.rows if r["language"] != ALL}) + [ALL]
     models = [rep.name for rep in reports]
+    depth = write_depth_plot(reports, out, dpi=dpi)
+    if depth:
+        written.append(depth)
 
-    for layer in layers:
+    for layer in _plot_layer_set(reports, plot_layers):
         # 1. Normalised spectra (σᵢ² / Σσ²), log scale, one panel per language.
         cols = min(3, len(langs))
         rows_n = math.ceil(len(langs) / cols)

@@ -1,7 +1,8 @@
 """Pooled hidden states on disk as safetensors shards, written and read back in row order.
 
 A shard ``<prefix>-00000.safetensors`` holds up to ``shard_rows`` rows of every requested layer
-(tensors ``layer_<L>``, shape ``(rows, d)``, in the model's dtype). Writers buffer at most one
+(tensors ``layer_<i>`` with ``i`` the hidden-state index, 0 = embeddings; shape ``(rows, d)``, in the
+model's dtype). Writers buffer at most one
 shard; readers hand back exactly the rows asked for, crossing shard boundaries.
 """
 

@@ -48,10 +48,12 @@ def run_analyze(cfg: AnalyzeConfig, inputs: list[str] = ()) -> dict:
             },
             "pooling": cfg.pooling,
             "layers": cfg.layers,
+            "small_n": cfg.small_n,
         }
         files = write_tables(reports, tmp, meta)
+        analysed = sorted({layer for r in reports for layer in r.layers})
         (tmp / "metrics.md").write_text(
-            "\n".join(f"### layer {layer}\n\n" + markdown_table(reports, layer) for layer in cfg.layers),
+            "\n".join(f"### layer {layer}\n\n" + markdown_table(reports, layer) for layer in analysed),
             encoding="utf-8",
         )
         n_rows = sum(len(r.rows) for r in reports)
@@ -59,8 +61,7 @@ def run_analyze(cfg: AnalyzeConfig, inputs: list[str] = ()) -> dict:
         outputs.append(Output("metrics.md", "markdown"))
         if cfg.plots:
             try:
-                layers = [layer for layer in cfg.plot_layers if layer in cfg.layers]
-                outputs += [Output(f, "plot") for f in write_plots(reports, tmp, layers)]
+                outputs += [Output(f, "plot") for f in write_plots(reports, tmp, cfg.plot_layers)]
             except ImportError:
                 log.warning("matplotlib is not installed; no plots (pip install 'xlrm[plots]')")
         if cfg.save_states:
@@ -73,7 +74,11 @@ def run_analyze(cfg: AnalyzeConfig, inputs: list[str] = ()) -> dict:
             "models": len(reports),
             "metric_rows": sum(len(r.rows) for r in reports),
         }
-        return StageResult(counts, outputs, {"model_seconds": {r.name: r.seconds for r in reports}})
+        extra = {
+            "model_seconds": {r.name: r.seconds for r in reports},
+            "model_timings": {r.name: r.timings for r in reports},
+        }
+        return StageResult(counts, outputs, extra)
 
     described = [{"probes": describe_probes(cfg.probes)}] + [
         {"model": name, **describe_path(path, role="model")}

@@ -73,7 +73,13 @@ impl Held<'_> {
     }
 }
 
-fn options(center: bool, exact: bool, nonfinite: &str, block_rows: usize) -> PyResult<GramOptions> {
+fn options(
+    center: bool,
+    exact: bool,
+    nonfinite: &str,
+    block_rows: usize,
+    small_n: bool,
+) -> PyResult<GramOptions> {
     Ok(GramOptions {
         center,
         precision: if exact {
@@ -83,6 +89,7 @@ fn options(center: bool, exact: bool, nonfinite: &str, block_rows: usize) -> PyR
         },
         nonfinite: NonFinite::parse(nonfinite).map_err(to_py)?,
         block_rows,
+        small_n,
     })
 }
 
@@ -116,15 +123,16 @@ struct PyGram {
 #[pymethods]
 impl PyGram {
     #[new]
-    #[pyo3(signature = (dim, *, center=true, exact=false, nonfinite="skip", block_rows=0))]
+    #[pyo3(signature = (dim, *, center=true, exact=false, nonfinite="skip", block_rows=0, small_n=true))]
     fn new(
         #[pyo3(from_py_with = args::dim)] dim: usize,
         center: bool,
         exact: bool,
         nonfinite: &str,
         #[pyo3(from_py_with = args::block_rows)] block_rows: usize,
+        small_n: bool,
     ) -> PyResult<Self> {
-        let opts = options(center, exact, nonfinite, block_rows)?;
+        let opts = options(center, exact, nonfinite, block_rows, small_n)?;
         Ok(Self {
             inner: GramAccumulator::new(dim, opts).map_err(to_py)?,
         })
@@ -190,6 +198,15 @@ impl PyGram {
     fn nonfinite(&self) -> &'static str {
         self.inner.options().nonfinite.as_str()
     }
+    #[getter]
+    fn small_n(&self) -> bool {
+        self.inner.options().small_n
+    }
+    /// True while the rows themselves are kept (at most `dim` of them: the small-n path).
+    #[getter]
+    fn keeps_rows(&self) -> bool {
+        self.inner.keeps_rows()
+    }
 }
 
 /// Paired rows of two models: linear CKA, mean cosine, each side's spectrum.
@@ -202,15 +219,16 @@ struct PyCross {
 #[pymethods]
 impl PyCross {
     #[new]
-    #[pyo3(signature = (dim_x, dim_y, *, exact=false, nonfinite="skip", block_rows=0))]
+    #[pyo3(signature = (dim_x, dim_y, *, exact=false, nonfinite="skip", block_rows=0, small_n=true))]
     fn new(
         #[pyo3(from_py_with = args::dim_x)] dim_x: usize,
         #[pyo3(from_py_with = args::dim_y)] dim_y: usize,
         exact: bool,
         nonfinite: &str,
         #[pyo3(from_py_with = args::block_rows)] block_rows: usize,
+        small_n: bool,
     ) -> PyResult<Self> {
-        let opts = options(true, exact, nonfinite, block_rows)?;
+        let opts = options(true, exact, nonfinite, block_rows, small_n)?;
         Ok(Self {
             inner: CrossAccumulator::new(dim_x, dim_y, opts).map_err(to_py)?,
         })
@@ -295,6 +313,11 @@ impl PyCross {
     #[getter]
     fn dims(&self) -> (usize, usize) {
         (self.inner.x().dim(), self.inner.y().dim())
+    }
+    /// True while both sides keep their rows (at most `max(dim_x, dim_y)`: the small-n path).
+    #[getter]
+    fn keeps_rows(&self) -> bool {
+        self.inner.keeps_rows()
     }
 }
 

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::chunk::{with_rows, Elem};
 use super::kernel;
+use super::rows::Kept;
 use super::spectrum::Spectrum;
 use super::{arg_err, Chunk};
 use crate::error::Result;
@@ -62,6 +63,9 @@ pub struct GramOptions {
     /// Rows per block (products of one block are summed before entering f64
     /// in fast mode). 0 picks the default.
     pub block_rows: usize,
+    /// Keep the rows while there are at most as many as the width and take every statistic
+    /// from them (`rows` module); `false`: the streaming `d × d` Gram from the first row on.
+    pub small_n: bool,
 }
 
 impl Default for GramOptions {
@@ -71,6 +75,7 @@ impl Default for GramOptions {
             precision: Precision::Fast,
             nonfinite: NonFinite::Skip,
             block_rows: 0,
+            small_n: true,
         }
     }
 }
@@ -206,17 +211,158 @@ impl Scratch {
 /// wider rows need a projection first, not more memory.
 pub const MAX_DIM: usize = 65_536;
 
+/// The streaming state: a shift `c`, `s = Σ (x − c)` and the lower triangle of
+/// `G = Σ (x − c)(x − c)ᵀ` (column-major `d × d`).
+#[derive(Clone, Debug)]
+pub(crate) struct Dense {
+    shift: Option<Vec<f64>>,
+    sum: Vec<f64>,
+    gram: Vec<f64>,
+}
+
+impl Dense {
+    pub(crate) fn new(dim: usize) -> Result<Self> {
+        Ok(Self {
+            shift: None,
+            sum: vec![0.0; dim],
+            gram: super::zeros(dim * dim, "dim", "the Gram matrix")?,
+        })
+    }
+
+    pub(crate) fn shift(&self) -> Option<&[f64]> {
+        self.shift.as_deref()
+    }
+
+    /// `Σ (x − c)` over the rows absorbed.
+    pub(crate) fn shifted_sum(&self) -> &[f64] {
+        &self.sum
+    }
+
+    /// Set the shift if unset. Returns `false` when the chunk has no valid row.
+    pub(crate) fn ensure_shift(&mut self, chunk: &Chunk<'_>, valid: &[bool], p: Precision) -> bool {
+        if self.shift.is_none() {
+            self.shift = mean_of(chunk, valid).map(|mut m| {
+                if p == Precision::Fast {
+                    // f32-representable, so the f32 subtraction in fill_block is exact up to one rounding.
+                    m.iter_mut().for_each(|v| *v = *v as f32 as f64);
+                }
+                m
+            });
+        }
+        self.shift.is_some()
+    }
+
+    /// Add a filled block's sums and products.
+    pub(crate) fn absorb_block(&mut self, b: &Block) {
+        let d = self.sum.len();
+        for (o, v) in self.sum.iter_mut().zip(&b.sums) {
+            *o += v;
+        }
+        if let Some(z) = b.f32() {
+            kernel::gram_f32(z, b.rows(), d, &mut self.gram);
+        } else if let Some(z) = b.f64() {
+            kernel::gram_f64(z, b.rows(), d, &mut self.gram);
+        }
+    }
+
+    /// Fold the valid rows of `chunk` in, block by block (the caller counts them).
+    fn absorb(&mut self, chunk: &Chunk<'_>, valid: &[bool], buf: &mut Block, opts: &GramOptions) {
+        if !self.ensure_shift(chunk, valid, opts.precision) {
+            return;
+        }
+        let d = self.sum.len();
+        let c = self.shift.clone().unwrap_or_default();
+        for (r0, r1) in block_bounds(chunk.nrows(), opts.block_rows(d)) {
+            buf.fill(chunk, r0, r1, valid, &c);
+            self.absorb_block(buf);
+        }
+    }
+
+    /// Add `other` (holding `n2` rows) re-expressed about this state's shift.
+    pub(crate) fn merge_from(&mut self, other: &Dense, n2: u64) {
+        let Some(c2) = other.shift.as_deref() else {
+            return;
+        };
+        let Some(c1) = self.shift.clone() else {
+            self.clone_from(other);
+            return;
+        };
+        let d = self.sum.len();
+        let n2 = n2 as f64;
+        // x − c1 = (x − c2) + δ, δ = c2 − c1.
+        let delta: Vec<f64> = c2.iter().zip(&c1).map(|(a, b)| a - b).collect();
+        let s2 = &other.sum;
+        self.gram
+            .par_chunks_mut(d)
+            .zip(other.gram.par_chunks(d))
+            .enumerate()
+            .for_each(|(j, (dst, src))| {
+                for i in j..d {
+                    dst[i] +=
+                        src[i] + s2[i] * delta[j] + delta[i] * s2[j] + n2 * delta[i] * delta[j];
+                }
+            });
+        for i in 0..d {
+            self.sum[i] += s2[i] + n2 * delta[i];
+        }
+    }
+
+    /// Lower triangle (column-major `d × d`, upper zero) of the centred scatter or the
+    /// uncentred Gram of `n` rows.
+    fn scatter_lower(&self, center: bool, n: u64) -> Result<Vec<f64>> {
+        let d = self.sum.len();
+        let c = self.shift.as_deref().unwrap_or(&[]);
+        let n = n as f64;
+        let s = &self.sum;
+        let mut out = super::zeros(d * d, "dim", "the scatter matrix")?;
+        out.par_chunks_mut(d).enumerate().for_each(|(j, col)| {
+            for i in j..d {
+                let g = self.gram[j * d + i];
+                col[i] = if center {
+                    g - s[i] * s[j] / n
+                } else {
+                    g + s[i] * c[j] + c[i] * s[j] + n * c[i] * c[j]
+                };
+            }
+        });
+        Ok(out)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum State {
+    /// The rows themselves, while there are at most `row_limit` of them (the small-n path).
+    Rows(Kept),
+    /// The streaming Gram.
+    Dense(Dense),
+}
+
 #[derive(Clone, Debug)]
 pub struct GramAccumulator {
     dim: usize,
     opts: GramOptions,
     n: u64,
     skipped: u64,
-    shift: Option<Vec<f64>>,
-    sum: Vec<f64>,
-    /// Column-major `dim × dim`; only the lower triangle is kept up to date.
-    gram: Vec<f64>,
+    /// Rows kept before switching to the streaming Gram: the width (inside a cross accumulator
+    /// the wider of its two widths), 0 with `small_n` off.
+    row_limit: usize,
+    state: State,
     scratch: Scratch,
+}
+
+/// Fold kept rows into a streaming state as one chunk (the caller counts them).
+pub(crate) fn absorb_kept(
+    opts: &GramOptions,
+    dense: &mut Dense,
+    kept: &Kept,
+    d: usize,
+) -> Result<()> {
+    let chunk = kept.chunk(d)?;
+    if chunk.nrows() > 0 {
+        let valid = vec![true; chunk.nrows()];
+        dense.absorb(&chunk, &valid, &mut Block::new(opts.precision), opts);
+    }
+    Ok(())
 }
 
 /// Row validity of a chunk under `mode`: `Err` names the first bad row.
@@ -269,6 +415,11 @@ pub(crate) fn mean_of(chunk: &Chunk<'_>, valid: &[bool]) -> Option<Vec<f64>> {
 
 impl GramAccumulator {
     pub fn new(dim: usize, opts: GramOptions) -> Result<Self> {
+        Self::with_row_limit(dim, opts, dim)
+    }
+
+    /// An accumulator that keeps up to `limit` rows (if `opts.small_n`) before switching.
+    pub(crate) fn with_row_limit(dim: usize, opts: GramOptions, limit: usize) -> Result<Self> {
         if dim == 0 {
             return Err(arg_err("dim", "must be at least 1"));
         }
@@ -281,14 +432,19 @@ impl GramAccumulator {
                 ),
             ));
         }
+        let row_limit = if opts.small_n { limit.min(MAX_DIM) } else { 0 };
+        let state = if row_limit > 0 {
+            State::Rows(Kept::new(opts.precision))
+        } else {
+            State::Dense(Dense::new(dim)?)
+        };
         Ok(Self {
             dim,
             opts,
             n: 0,
             skipped: 0,
-            shift: None,
-            sum: vec![0.0; dim],
-            gram: super::zeros(dim * dim, "dim", "the Gram matrix")?,
+            row_limit,
+            state,
             scratch: Scratch::default(),
         })
     }
@@ -311,6 +467,52 @@ impl GramAccumulator {
         self.skipped
     }
 
+    /// `true` while the rows themselves are kept (the small-n path), `false` once the
+    /// streaming `d × d` Gram holds them.
+    pub fn keeps_rows(&self) -> bool {
+        matches!(self.state, State::Rows(_))
+    }
+
+    pub(crate) fn kept(&self) -> Option<&Kept> {
+        match &self.state {
+            State::Rows(k) => Some(k),
+            State::Dense(_) => None,
+        }
+    }
+
+    pub(crate) fn kept_mut(&mut self) -> Option<&mut Kept> {
+        match &mut self.state {
+            State::Rows(k) => Some(k),
+            State::Dense(_) => None,
+        }
+    }
+
+    pub(crate) fn dense(&self) -> Option<&Dense> {
+        match &self.state {
+            State::Dense(g) => Some(g),
+            State::Rows(_) => None,
+        }
+    }
+
+    pub(crate) fn dense_mut(&mut self) -> Option<&mut Dense> {
+        match &mut self.state {
+            State::Dense(g) => Some(g),
+            State::Rows(_) => None,
+        }
+    }
+
+    /// Install an empty streaming state (allocated by the caller, so that a cross accumulator
+    /// can allocate everything before it changes anything) and hand back the kept rows.
+    pub(crate) fn install_dense(&mut self, dense: Dense) -> Option<Kept> {
+        match std::mem::replace(&mut self.state, State::Dense(dense)) {
+            State::Rows(k) => Some(k),
+            State::Dense(old) => {
+                self.state = State::Dense(old);
+                None
+            }
+        }
+    }
+
     pub(crate) fn check_width(&self, chunk: &Chunk<'_>, what: &str) -> Result<()> {
         if chunk.ncols() != self.dim {
             return Err(arg_err(
@@ -325,6 +527,11 @@ impl GramAccumulator {
         Ok(())
     }
 
+    /// Whether `extra` more rows still fit the small-n path.
+    pub(crate) fn rows_fit(&self, extra: u64) -> bool {
+        self.keeps_rows() && self.n.saturating_add(extra) <= self.row_limit as u64
+    }
+
     /// Fold a chunk of rows in. On error the accumulator is unchanged.
     pub fn update(&mut self, chunk: &Chunk<'_>) -> Result<()> {
         self.check_width(chunk, "")?;
@@ -332,46 +539,23 @@ impl GramAccumulator {
             return Ok(());
         }
         let valid = check_rows(chunk, self.opts.nonfinite, self.n + self.skipped, "")?;
-        let mut buf = self.scratch.take(self.opts.precision);
-        self.absorb(chunk, &valid, &mut buf);
-        self.scratch.0.push(buf);
+        let good = valid.iter().filter(|v| **v).count();
+        let bad = (valid.len() - good) as u64;
+        if self.rows_fit(good as u64) {
+            if let Some(kept) = self.kept_mut() {
+                kept.reserve_rows(good, chunk.ncols())?;
+                kept.push_valid(chunk, &valid);
+            }
+        } else {
+            self.densify()?;
+            let mut buf = self.scratch.take(self.opts.precision);
+            if let State::Dense(g) = &mut self.state {
+                g.absorb(chunk, &valid, &mut buf, &self.opts);
+            }
+            self.scratch.0.push(buf);
+        }
+        self.count(good as u64, bad);
         Ok(())
-    }
-
-    /// Set the shift if unset. Returns `false` when the chunk has no valid row.
-    pub(crate) fn ensure_shift(&mut self, chunk: &Chunk<'_>, valid: &[bool]) -> bool {
-        if self.shift.is_none() {
-            self.shift = mean_of(chunk, valid).map(|mut m| {
-                if self.opts.precision == Precision::Fast {
-                    // f32-representable, so the f32 subtraction in fill_block is exact up to one rounding.
-                    m.iter_mut().for_each(|v| *v = *v as f32 as f64);
-                }
-                m
-            });
-        }
-        self.shift.is_some()
-    }
-
-    /// `Σ (x − c)` over the accepted rows.
-    pub(crate) fn shifted_sum(&self) -> &[f64] {
-        &self.sum
-    }
-
-    pub(crate) fn shift(&self) -> Option<&[f64]> {
-        self.shift.as_deref()
-    }
-
-    /// Add a filled block's sums and products.
-    pub(crate) fn absorb_block(&mut self, b: &Block) {
-        let d = self.dim;
-        for (o, v) in self.sum.iter_mut().zip(&b.sums) {
-            *o += v;
-        }
-        if let Some(z) = b.f32() {
-            kernel::gram_f32(z, b.rows(), d, &mut self.gram);
-        } else if let Some(z) = b.f64() {
-            kernel::gram_f64(z, b.rows(), d, &mut self.gram);
-        }
     }
 
     pub(crate) fn count(&mut self, accepted: u64, skipped: u64) {
@@ -379,20 +563,16 @@ impl GramAccumulator {
         self.skipped += skipped;
     }
 
-    /// Process `chunk` block by block.
-    fn absorb(&mut self, chunk: &Chunk<'_>, valid: &[bool], buf: &mut Block) {
-        let good = valid.iter().filter(|v| **v).count() as u64;
-        let bad = valid.len() as u64 - good;
-        if !self.ensure_shift(chunk, valid) {
-            self.count(0, bad);
-            return;
-        }
-        let c = self.shift.clone().unwrap_or_default();
-        for (r0, r1) in block_bounds(chunk.nrows(), self.opts.block_rows(self.dim)) {
-            buf.fill(chunk, r0, r1, valid, &c);
-            self.absorb_block(buf);
-        }
-        self.count(good, bad);
+    /// Switch from kept rows to the streaming Gram (the kept rows enter it as one chunk, so
+    /// the shift is their mean). Nothing changes if the allocation fails.
+    fn densify(&mut self) -> Result<()> {
+        let State::Rows(kept) = &self.state else {
+            return Ok(());
+        };
+        let mut dense = Dense::new(self.dim)?;
+        absorb_kept(&self.opts, &mut dense, kept, self.dim)?;
+        self.state = State::Dense(dense);
+        Ok(())
     }
 
     /// Make `self` the accumulator of the union of both row sets.
@@ -406,102 +586,73 @@ impl GramAccumulator {
                 ),
             ));
         }
-        self.skipped += other.skipped;
-        let Some(c2) = other.shift.as_deref() else {
-            return Ok(());
-        };
-        let Some(c1) = self.shift.clone() else {
-            self.n = other.n;
-            self.shift = other.shift.clone();
-            self.sum.clone_from(&other.sum);
-            self.gram.clone_from(&other.gram);
-            return Ok(());
-        };
-        let d = self.dim;
-        let n2 = other.n as f64;
-        // Re-express the other state about c1: x − c1 = (x − c2) + δ, δ = c2 − c1.
-        let delta: Vec<f64> = c2.iter().zip(&c1).map(|(a, b)| a - b).collect();
-        let s2 = &other.sum;
-        self.gram
-            .par_chunks_mut(d)
-            .zip(other.gram.par_chunks(d))
-            .enumerate()
-            .for_each(|(j, (dst, src))| {
-                for i in j..d {
-                    dst[i] +=
-                        src[i] + s2[i] * delta[j] + delta[i] * s2[j] + n2 * delta[i] * delta[j];
-                }
-            });
-        for i in 0..d {
-            self.sum[i] += s2[i] + n2 * delta[i];
+        let (d, opts) = (self.dim, self.opts);
+        let fits = self.rows_fit(other.n);
+        match (&mut self.state, &other.state) {
+            (State::Rows(mine), State::Rows(theirs)) if fits => mine.extend(theirs, d)?,
+            (State::Rows(mine), State::Dense(theirs)) => {
+                // Their streaming state with our rows added.
+                let mut dense = theirs.clone();
+                absorb_kept(&opts, &mut dense, mine, d)?;
+                self.state = State::Dense(dense);
+            }
+            (State::Rows(mine), State::Rows(theirs)) => {
+                // Together past the limit: ours become the streaming state, theirs a chunk of it.
+                let mut dense = Dense::new(d)?;
+                absorb_kept(&opts, &mut dense, mine, d)?;
+                absorb_kept(&opts, &mut dense, theirs, d)?;
+                self.state = State::Dense(dense);
+            }
+            (State::Dense(mine), State::Rows(theirs)) => absorb_kept(&opts, mine, theirs, d)?,
+            (State::Dense(mine), State::Dense(theirs)) => mine.merge_from(theirs, other.n),
         }
         self.n += other.n;
+        self.skipped += other.skipped;
         Ok(())
+    }
+
+    fn nonempty(&self) -> Result<()> {
+        if self.n > 0 {
+            return Ok(());
+        }
+        Err(arg_err(
+            "accumulator",
+            format!(
+                "no rows were accumulated{}; call update() with at least one finite row first",
+                if self.skipped > 0 {
+                    format!(" ({} rows skipped for NaN/Inf)", self.skipped)
+                } else {
+                    String::new()
+                }
+            ),
+        ))
     }
 
     /// Mean of the accepted rows.
     pub fn mean(&self) -> Result<Vec<f64>> {
-        let c = self.nonempty()?;
-        let inv = 1.0 / self.n as f64;
-        Ok(c.iter().zip(&self.sum).map(|(c, s)| c + s * inv).collect())
-    }
-
-    fn nonempty(&self) -> Result<&[f64]> {
-        match (&self.shift, self.n) {
-            (Some(c), n) if n > 0 => Ok(c),
-            _ => Err(arg_err(
-                "accumulator",
-                format!(
-                    "no rows were accumulated{}; call update() with at least one finite row first",
-                    if self.skipped > 0 {
-                        format!(" ({} rows skipped for NaN/Inf)", self.skipped)
-                    } else {
-                        String::new()
-                    }
-                ),
-            )),
+        self.nonempty()?;
+        match &self.state {
+            State::Rows(k) => Ok(k.mean(self.dim)),
+            State::Dense(g) => {
+                let inv = 1.0 / self.n as f64;
+                let c = g.shift().unwrap_or(&[]);
+                Ok(c.iter().zip(&g.sum).map(|(c, s)| c + s * inv).collect())
+            }
         }
     }
 
     /// The full symmetric `d × d` matrix (column-major = row-major):
     /// centred scatter `Σ (x − μ)(x − μ)ᵀ` or uncentred Gram `Σ x xᵀ`.
     pub fn scatter(&self, center: bool) -> Result<Vec<f64>> {
-        let d = self.dim;
-        let mut out = self.scatter_lower(center)?;
-        // Mirror the lower triangle in 64 × 64 tiles (a column-by-column mirror misses the
-        // cache on every write once d is in the thousands).
-        const T: usize = 64;
-        for j0 in (0..d).step_by(T) {
-            for i0 in (j0..d).step_by(T) {
-                for j in j0..(j0 + T).min(d) {
-                    for i in i0.max(j + 1)..(i0 + T).min(d) {
-                        out[i * d + j] = out[j * d + i];
-                    }
-                }
+        self.nonempty()?;
+        match &self.state {
+            State::Rows(k) => k.scatter(self.dim, center),
+            State::Dense(g) => {
+                let mut out = g.scatter_lower(center, self.n)?;
+                super::rows::mirror(&mut out, self.dim);
+                Ok(out)
             }
         }
-        Ok(out)
-    }
-
-    /// The scatter matrix's lower triangle (column-major `d × d`; the upper triangle is zero),
-    /// all that the eigensolver reads.
-    pub(crate) fn scatter_lower(&self, center: bool) -> Result<Vec<f64>> {
-        let c = self.nonempty()?;
-        let d = self.dim;
-        let n = self.n as f64;
-        let s = &self.sum;
-        let mut out = super::zeros(d * d, "dim", "the scatter matrix")?;
-        out.par_chunks_mut(d).enumerate().for_each(|(j, col)| {
-            for i in j..d {
-                let g = self.gram[j * d + i];
-                col[i] = if center {
-                    g - s[i] * s[j] / n
-                } else {
-                    g + s[i] * c[j] + c[i] * s[j] + n * c[i] * c[j]
-                };
-            }
-        });
-        Ok(out)
     }
 
     /// Spectrum of the centred (or uncentred) row matrix.
@@ -514,7 +665,12 @@ impl GramAccumulator {
                 "a centred spectrum needs at least 2 rows (1 row centres to zero); add rows or use center=False",
             ));
         }
-        let m = self.scatter_lower(center)?;
-        Spectrum::from_scatter(m, self.dim, self.n, self.skipped, center)
+        match &self.state {
+            State::Rows(k) => k.spectrum(self.dim, self.skipped, center),
+            State::Dense(g) => {
+                let m = g.scatter_lower(center, self.n)?;
+                Spectrum::from_scatter(m, self.dim, self.n, self.skipped, center)
+            }
+        }
     }
 }

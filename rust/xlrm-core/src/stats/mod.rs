@@ -1,8 +1,11 @@
 //! Streaming statistics of hidden-state matrices.
 //!
-//! Rows arrive in chunks (`n × d`, row-major, f32/f64/f16/bf16) and are folded
-//! into fixed-size state (`d × d` in f64), so memory is flat in the number of
-//! rows. Everything here is deterministic for any rayon thread count: work is
+//! Rows arrive in chunks (`n × d`, row-major, f32/f64/f16/bf16). While a group
+//! has at most as many rows as its width they are kept as they are, and spectra
+//! and CKA come from the `n × n` Grams (`rows`: no `d × d` eigendecomposition for
+//! a few hundred probe rows); past that they are folded into fixed-size state
+//! (`d × d` in f64), so memory is bounded by the `d × d` state whatever the
+//! number of rows. Everything here is deterministic for any rayon thread count: work is
 //! split by output tiles whose shape depends only on `d`, and every sum runs in
 //! a fixed order.
 //!
@@ -19,7 +22,8 @@ mod cross;
 mod gram;
 mod kernel;
 mod norms;
-mod spectrum;
+pub(crate) mod rows;
+pub(crate) mod spectrum;
 mod symeig;
 #[cfg(test)]
 mod tests;

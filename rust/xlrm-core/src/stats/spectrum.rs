@@ -53,15 +53,31 @@ impl Spectrum {
         skipped: u64,
         centered: bool,
     ) -> Result<Self> {
+        Self::from_gram(m, d, d, n, skipped, centered)
+    }
+
+    /// `m`: a symmetric `k × k` matrix (column-major, lower triangle read) with the nonzero
+    /// eigenvalues of the `d × d` scatter matrix: the scatter itself (`k = d`) or the `n × n`
+    /// Gram of the rows (`k = n ≤ d`), whose eigenvalues are those of the scatter matrix less
+    /// `d − n` zeros (which are put back, so `eigenvalues` always has `d` entries).
+    pub(crate) fn from_gram(
+        m: Vec<f64>,
+        k: usize,
+        d: usize,
+        n: u64,
+        skipped: u64,
+        centered: bool,
+    ) -> Result<Self> {
         if m.iter().any(|v| !v.is_finite()) {
             return Err(arg_err(
                 "accumulator",
                 "the Gram matrix overflowed to Inf/NaN; scale the inputs down (values near f64 limits)",
             ));
         }
-        let mut ev = symmetric_eigenvalues(m, d)?;
+        let mut ev = symmetric_eigenvalues(m, k)?;
         ev.reverse();
         ev.iter_mut().for_each(|v| *v = v.max(0.0));
+        ev.resize(d.max(k), 0.0);
         let k = (n.min(d as u64)) as usize;
         let sv: Vec<f64> = ev[..k].iter().map(|v| v.sqrt()).collect();
         let total: f64 = ev.iter().sum();

@@ -458,3 +458,448 @@ fn quantiles_of_non_finite_values_are_errors() {
         vec![1.0, 2.0, 3.0]
     );
 }
+
+// --- the small-n path (rows kept while n ≤ d) --------------------------------------------
+
+fn opts_n(precision: Precision, small_n: bool) -> GramOptions {
+    GramOptions {
+        precision,
+        small_n,
+        block_rows: 32,
+        ..Default::default()
+    }
+}
+
+/// Row-major `n × d` matrix with singular values exactly `s` (`s.len() = min(n, d)`).
+fn known_any(rng: &mut Rng, n: usize, d: usize, s: &[f64]) -> Vec<f64> {
+    if n >= d {
+        return known_spectrum(rng, n, s);
+    }
+    // A d × n matrix with singular values s, transposed.
+    let t = known_spectrum(rng, d, s);
+    let mut x = vec![0.0; n * d];
+    for i in 0..d {
+        for j in 0..n {
+            x[j * d + i] = t[i * n + j];
+        }
+    }
+    x
+}
+
+fn spectrum_of(x: &[f64], d: usize, o: GramOptions, center: bool) -> (bool, Spectrum) {
+    let mut acc = GramAccumulator::new(d, o).unwrap();
+    acc.update(&Chunk::f64(x, d).unwrap()).unwrap();
+    (acc.keeps_rows(), acc.finalize(Some(center)).unwrap())
+}
+
+#[test]
+fn small_n_singular_values_are_exact() {
+    let mut rng = Rng(11);
+    let d = 50;
+    for n in [2, 7, 37, 49, 50] {
+        let s: Vec<f64> = (0..n)
+            .map(|i| 20.0 * 0.85f64.powi(i as i32) + 0.1)
+            .collect();
+        let x = known_any(&mut rng, n, d, &s);
+        for (p, tol) in [(Precision::Exact, 1e-10), (Precision::Fast, 1e-6)] {
+            let (kept, sp) = spectrum_of(&x, d, opts_n(p, true), false);
+            assert!(kept, "n={n} ≤ d={d} keeps its rows");
+            assert_eq!(sp.singular_values.len(), n);
+            assert_eq!(sp.eigenvalues.len(), d, "eigenvalues keep all d entries");
+            assert!(sp.eigenvalues[n..].iter().all(|v| *v == 0.0));
+            for (a, b) in sp.singular_values.iter().zip(&s) {
+                assert!(
+                    (a * a - b * b).abs() <= tol * s[0] * s[0],
+                    "{p:?} n={n}: {a} vs {b}"
+                );
+            }
+            let total: f64 = s.iter().map(|v| v * v).sum();
+            assert!((sp.top1_share - s[0] * s[0] / total).abs() < 1e-6);
+        }
+    }
+}
+
+#[test]
+fn small_n_matches_the_dense_path_centred_and_not() {
+    let mut rng = Rng(12);
+    let d = 60;
+    for n in [3, 20, 59, 60, 61, 130] {
+        let mut x = rng.matrix(n, d);
+        // a large common offset and decaying scales, like hidden states
+        x.iter_mut()
+            .enumerate()
+            .for_each(|(k, v)| *v = *v * (1.0 + (k % d) as f64 * 0.05) + 30.0);
+        for center in [true, false] {
+            let (kept, small) = spectrum_of(&x, d, opts_n(Precision::Exact, true), center);
+            let (dense_kept, dense) = spectrum_of(&x, d, opts_n(Precision::Exact, false), center);
+            assert_eq!(kept, n <= d, "n={n}: rows kept exactly while n ≤ d");
+            assert!(!dense_kept);
+            let s1 = dense.eigenvalues[0];
+            let err = max_abs_diff(&small.eigenvalues, &dense.eigenvalues) / s1;
+            assert!(err < 1e-10, "n={n} center={center}: {err}");
+            assert!(
+                (small.effective_rank - dense.effective_rank).abs() < 1e-6 * dense.effective_rank
+            );
+            assert_eq!(small.singular_values.len(), dense.singular_values.len());
+            let (a, b) = (
+                GramAccumulator::new(d, opts_n(Precision::Exact, true)).and_then(|mut a| {
+                    a.update(&Chunk::f64(&x, d)?)?;
+                    Ok((a.scatter(center)?, a.mean()?))
+                }),
+                GramAccumulator::new(d, opts_n(Precision::Exact, false)).and_then(|mut a| {
+                    a.update(&Chunk::f64(&x, d)?)?;
+                    Ok((a.scatter(center)?, a.mean()?))
+                }),
+            );
+            let ((sa, ma), (sb, mb)) = (a.unwrap(), b.unwrap());
+            let scale = sb.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            assert!(max_abs_diff(&sa, &sb) / scale < 1e-12);
+            assert!(max_abs_diff(&ma, &mb) < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn switch_happens_past_the_width() {
+    let mut rng = Rng(13);
+    let d = 40;
+    let x = rng.matrix(d + 1, d);
+    let mut acc = GramAccumulator::new(d, opts_n(Precision::Exact, true)).unwrap();
+    acc.update(&Chunk::f64(&x[..d * 25], d).unwrap()).unwrap();
+    acc.update(&Chunk::f64(&x[d * 25..d * d], d).unwrap())
+        .unwrap();
+    assert!(
+        acc.keeps_rows() && acc.n() == d as u64,
+        "n = d still keeps its rows"
+    );
+    let at_d = acc.finalize(None).unwrap();
+    let (_, want_d) = spectrum_of(&x[..d * d], d, opts_n(Precision::Exact, false), true);
+    assert!(max_abs_diff(&at_d.eigenvalues, &want_d.eigenvalues) / want_d.eigenvalues[0] < 1e-10);
+    acc.update(&Chunk::f64(&x[d * d..], d).unwrap()).unwrap();
+    assert!(!acc.keeps_rows() && acc.n() == d as u64 + 1);
+    let past = acc.finalize(None).unwrap();
+    let (_, want) = spectrum_of(&x, d, opts_n(Precision::Exact, false), true);
+    assert!(max_abs_diff(&past.eigenvalues, &want.eigenvalues) / want.eigenvalues[0] < 1e-10);
+    assert_eq!(past.singular_values.len(), d);
+}
+
+#[test]
+fn merges_of_small_and_large_groups_equal_one_pass() {
+    let mut rng = Rng(14);
+    let d = 40;
+    let sizes = [10usize, 25, 60, 3, 30, 1];
+    let total: usize = sizes.iter().sum();
+    let mut x = rng.matrix(total, d);
+    x[..d * 35].iter_mut().for_each(|v| *v += 4.0); // shards with different means
+    let mut shards = Vec::new();
+    let mut r = 0;
+    for &k in &sizes {
+        let mut a = GramAccumulator::new(d, opts_n(Precision::Exact, true)).unwrap();
+        a.update(&Chunk::f64(&x[r * d..(r + k) * d], d).unwrap())
+            .unwrap();
+        assert_eq!(a.keeps_rows(), k <= d);
+        shards.push(a);
+        r += k;
+    }
+    let mut whole = GramAccumulator::new(d, opts_n(Precision::Exact, false)).unwrap();
+    whole.update(&Chunk::f64(&x, d).unwrap()).unwrap();
+    let want = whole.scatter(true).unwrap();
+    let want_raw = whole.scatter(false).unwrap();
+    let scale = want_raw.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    // Several merge orders: small into small (fits, then overflows), large into small,
+    // small into large, large into large.
+    let orders: [&[usize]; 4] = [
+        &[0, 1, 2, 3, 4, 5],
+        &[5, 3, 0, 4, 1, 2],
+        &[2, 0, 1, 3, 4, 5],
+        &[0, 4, 1, 5, 3, 2],
+    ];
+    for order in orders {
+        let mut m = GramAccumulator::new(d, opts_n(Precision::Exact, true)).unwrap();
+        let mut kept_until = Vec::new();
+        for &i in order {
+            m.merge(&shards[i]).unwrap();
+            kept_until.push(m.keeps_rows());
+        }
+        assert_eq!(m.n(), total as u64);
+        assert!(!m.keeps_rows(), "{order:?}: past d rows in all");
+        for (c, w) in [(true, &want), (false, &want_raw)] {
+            let got = m.scatter(c).unwrap();
+            assert!(
+                max_abs_diff(&got, w) / scale < 1e-12,
+                "{order:?} center={c}"
+            );
+        }
+        let sp = m.finalize(None).unwrap();
+        let ref_sp = whole.finalize(None).unwrap();
+        assert!(max_abs_diff(&sp.eigenvalues, &ref_sp.eigenvalues) / ref_sp.eigenvalues[0] < 1e-10);
+        assert!(max_abs_diff(&m.mean().unwrap(), &whole.mean().unwrap()) < 1e-12);
+    }
+    // Two small groups that fit stay small; two that together exceed d switch.
+    let mut a = shards[0].clone();
+    a.merge(&shards[1]).unwrap();
+    assert!(a.keeps_rows() && a.n() == 35);
+    a.merge(&shards[4]).unwrap();
+    assert!(!a.keeps_rows() && a.n() == 65);
+    let mut b = GramAccumulator::new(d, opts_n(Precision::Exact, false)).unwrap();
+    b.update(&Chunk::f64(&x[..35 * d], d).unwrap()).unwrap();
+    b.update(&Chunk::f64(&x[98 * d..128 * d], d).unwrap())
+        .unwrap();
+    let (ga, gb) = (a.scatter(true).unwrap(), b.scatter(true).unwrap());
+    assert!(max_abs_diff(&ga, &gb) / scale < 1e-12);
+    // Merging an empty accumulator changes nothing; a small one into an empty one copies it.
+    let empty = GramAccumulator::new(d, opts_n(Precision::Exact, true)).unwrap();
+    let mut c = shards[1].clone();
+    c.merge(&empty).unwrap();
+    let mut e = empty.clone();
+    e.merge(&shards[1]).unwrap();
+    assert_eq!(c.scatter(true).unwrap(), shards[1].scatter(true).unwrap());
+    assert_eq!(e.scatter(true).unwrap(), shards[1].scatter(true).unwrap());
+}
+
+#[test]
+fn small_n_is_deterministic_for_any_thread_count() {
+    let mut rng = Rng(15);
+    // n above the 256-column tile width, so the n × n Gram runs in parallel tiles
+    let (n, d) = (300, 420);
+    let x: Vec<f32> = rng.matrix(n, d).into_iter().map(|v| v as f32).collect();
+    let y: Vec<f32> = rng.matrix(n, 280).into_iter().map(|v| v as f32).collect();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut acc = GramAccumulator::new(d, GramOptions::default()).unwrap();
+            acc.update(&Chunk::f32(&x, d).unwrap()).unwrap();
+            assert!(acc.keeps_rows());
+            let mut c = CrossAccumulator::new(d, 280, GramOptions::default()).unwrap();
+            c.update(&Chunk::f32(&x, d).unwrap(), &Chunk::f32(&y, 280).unwrap())
+                .unwrap();
+            assert!(c.keeps_rows());
+            let (sx, sy) = c.spectra(None).unwrap();
+            (
+                acc.finalize(None).unwrap().singular_values,
+                acc.scatter(false).unwrap(),
+                c.finalize().unwrap().cka,
+                sx.singular_values,
+                sy.singular_values, // n > dy: this side's spectrum comes from its d × d Gram
+            )
+        })
+    };
+    let base = run(1);
+    for t in [2, 3, 5] {
+        assert!(run(t) == base, "{t} threads differ from 1");
+    }
+}
+
+/// Row-major product `x · m` of `n × d` and `d × k`.
+fn matmul(x: &[f64], n: usize, d: usize, m: &[f64], k: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * k];
+    for i in 0..n {
+        for j in 0..k {
+            out[i * k + j] = (0..d).map(|t| x[i * d + t] * m[t * k + j]).sum();
+        }
+    }
+    out
+}
+
+#[test]
+fn small_n_cka_matches_the_dense_path() {
+    let mut rng = Rng(16);
+    let (dx, dy) = (30, 45);
+    let n = 44; // ≤ max(dx, dy) but > dx: rows kept, x's spectrum from its 30 × 30 Gram
+    let x = rng.matrix(n, dx);
+    let w = rng.matrix(dx, dy);
+    let mut y = matmul(&x, n, dx, &w, dy);
+    let noise = rng.matrix(n, dy);
+    y.iter_mut()
+        .zip(&noise)
+        .for_each(|(a, b)| *a = a.tanh() + 0.3 * b + 2.0);
+    for p in [Precision::Exact, Precision::Fast] {
+        let tol = if p == Precision::Exact { 1e-10 } else { 1e-6 };
+        let run = |small: bool| {
+            let mut c = CrossAccumulator::new(dx, dy, opts_n(p, small)).unwrap();
+            c.update(&Chunk::f64(&x, dx).unwrap(), &Chunk::f64(&y, dy).unwrap())
+                .unwrap();
+            c
+        };
+        let (small, dense) = (run(true), run(false));
+        assert!(small.keeps_rows() && !dense.keeps_rows());
+        let (a, b) = (small.finalize().unwrap(), dense.finalize().unwrap());
+        assert!((a.cka - b.cka).abs() < tol, "{p:?}: {} vs {}", a.cka, b.cka);
+        assert!(a.cka > 0.05 && a.cka < 0.99, "{}", a.cka);
+        assert!(a.mean_cosine.is_none());
+        let (sx, sy) = small.spectra(None).unwrap();
+        let (dxs, dys) = dense.spectra(None).unwrap();
+        for (u, v) in [(&sx, &dxs), (&sy, &dys)] {
+            assert!(max_abs_diff(&u.eigenvalues, &v.eigenvalues) / v.eigenvalues[0] < tol * 10.0);
+        }
+    }
+    // Equal widths: cosine and CKA of identical and rotated rows.
+    let mut same = CrossAccumulator::new(dx, dx, GramOptions::default()).unwrap();
+    let c = Chunk::f64(&x[..20 * dx], dx).unwrap();
+    same.update(&c, &c).unwrap();
+    let r = same.finalize().unwrap();
+    assert!(same.keeps_rows());
+    assert!((r.cka - 1.0).abs() < 1e-9 && (r.mean_cosine.unwrap() - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn cross_merges_of_small_and_large_equal_one_pass() {
+    let mut rng = Rng(17);
+    let d = 24;
+    let sizes = [5usize, 12, 40, 2, 20];
+    let total: usize = sizes.iter().sum();
+    let x = rng.matrix(total, d);
+    let mut y = rng.matrix(total, d);
+    y.iter_mut()
+        .zip(&x)
+        .for_each(|(b, a)| *b = 0.5 * *b + a + 1.0);
+    let mut whole = CrossAccumulator::new(d, d, opts_n(Precision::Exact, false)).unwrap();
+    whole
+        .update(&Chunk::f64(&x, d).unwrap(), &Chunk::f64(&y, d).unwrap())
+        .unwrap();
+    let want = whole.finalize().unwrap();
+    let mut shards = Vec::new();
+    let mut r = 0;
+    for &k in &sizes {
+        let mut c = CrossAccumulator::new(d, d, opts_n(Precision::Exact, true)).unwrap();
+        c.update(
+            &Chunk::f64(&x[r * d..(r + k) * d], d).unwrap(),
+            &Chunk::f64(&y[r * d..(r + k) * d], d).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(c.keeps_rows(), k <= d);
+        shards.push(c);
+        r += k;
+    }
+    for order in [
+        [0, 1, 2, 3, 4],
+        [2, 0, 1, 3, 4],
+        [4, 1, 0, 3, 2],
+        [3, 0, 4, 1, 2],
+    ] {
+        let mut m = CrossAccumulator::new(d, d, opts_n(Precision::Exact, true)).unwrap();
+        for i in order {
+            m.merge(&shards[i]).unwrap();
+        }
+        let got = m.finalize().unwrap();
+        assert_eq!(
+            (got.n, m.x().n(), m.y().n()),
+            (total as u64, total as u64, total as u64)
+        );
+        assert!(
+            (got.cka - want.cka).abs() < 1e-10,
+            "{order:?}: {} vs {}",
+            got.cka,
+            want.cka
+        );
+        let (mc, wc) = (got.mean_cosine.unwrap(), want.mean_cosine.unwrap());
+        assert!((mc - wc).abs() < 1e-12);
+        let (a, b) = (
+            m.y().scatter(true).unwrap(),
+            whole.y().scatter(true).unwrap(),
+        );
+        let scale = b.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+        assert!(max_abs_diff(&a, &b) / scale < 1e-12);
+    }
+    // Two small shards that fit stay small, and match the dense path at that size.
+    let mut a = shards[0].clone();
+    a.merge(&shards[1]).unwrap();
+    assert!(a.keeps_rows() && a.n() == 17);
+    let mut b = CrossAccumulator::new(d, d, opts_n(Precision::Exact, false)).unwrap();
+    b.update(
+        &Chunk::f64(&x[..17 * d], d).unwrap(),
+        &Chunk::f64(&y[..17 * d], d).unwrap(),
+    )
+    .unwrap();
+    assert!((a.finalize().unwrap().cka - b.finalize().unwrap().cka).abs() < 1e-10);
+}
+
+#[test]
+fn small_n_bad_input_is_an_error_not_a_panic() {
+    let d = 8;
+    let mut acc = GramAccumulator::new(d, GramOptions::default()).unwrap();
+    assert!(acc.finalize(None).is_err() && acc.mean().is_err() && acc.scatter(true).is_err());
+    let mut rows = vec![1.0f64; 4 * d];
+    rows[d + 3] = f64::NAN;
+    rows[2 * d] = f64::INFINITY;
+    rows[3 * d..].iter_mut().for_each(|v| *v = 2.0);
+    acc.update(&Chunk::f64(&rows, d).unwrap()).unwrap();
+    assert!(acc.keeps_rows() && (acc.n(), acc.skipped()) == (2, 2));
+    let sp = acc.finalize(Some(true)).unwrap();
+    // rows [1; 8] and [2; 8]: one direction, centred σ₁² = 2 · 8 · 0.25
+    assert!((sp.singular_values[0].powi(2) - 4.0).abs() < 1e-12 && sp.top1_share == 1.0);
+    let mut strict = GramAccumulator::new(
+        d,
+        GramOptions {
+            nonfinite: NonFinite::Error,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    strict.update(&Chunk::f64(&rows[..d], d).unwrap()).unwrap();
+    let err = strict.update(&Chunk::f64(&rows, d).unwrap()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("row 1 of this chunk (row 2 overall)"),
+        "{err}"
+    );
+    assert_eq!(strict.n(), 1);
+    assert!(strict
+        .finalize(Some(true))
+        .unwrap_err()
+        .to_string()
+        .contains("at least 2 rows"));
+    assert!(
+        (strict.finalize(Some(false)).unwrap().singular_values[0] - (d as f64).sqrt()).abs()
+            < 1e-12
+    );
+    let mut same = GramAccumulator::new(d, GramOptions::default()).unwrap();
+    same.update(&Chunk::f64(&[3.0; 40], d).unwrap()).unwrap();
+    assert!(same
+        .finalize(None)
+        .unwrap_err()
+        .to_string()
+        .contains("identical"));
+    let mut c = CrossAccumulator::new(d, d, GramOptions::default()).unwrap();
+    let two: Vec<f64> = [1.0; 8].iter().chain(&[2.0; 8]).copied().collect();
+    c.update(
+        &Chunk::f64(&two, d).unwrap(),
+        &Chunk::f64(&[5.0; 16], d).unwrap(),
+    )
+    .unwrap();
+    assert!(c.keeps_rows());
+    assert!(c.finalize().unwrap_err().to_string().contains("identical"));
+    assert!(c
+        .merge(&CrossAccumulator::new(d, d + 1, GramOptions::default()).unwrap())
+        .is_err());
+}
+
+#[test]
+#[ignore]
+fn tmp_centred_eigen_timing() {
+    let mut rng = Rng(99);
+    let (n, d) = (600, 2048);
+    let x: Vec<f32> = rng.matrix(n, d).into_iter().map(|v| v as f32).collect();
+    let mut acc = GramAccumulator::new(d, GramOptions::default()).unwrap();
+    acc.update(&Chunk::f32(&x, d).unwrap()).unwrap();
+    let kept = acc.kept().unwrap();
+    for _ in 0..3 {
+        for c in [true, false] {
+            let a = kept.matrix(d, c).unwrap();
+            let t = std::time::Instant::now();
+            let k = rows::row_gram(&a, n, d).unwrap();
+            let t1 = t.elapsed();
+            let t = std::time::Instant::now();
+            let ev = spectrum::symmetric_eigenvalues(k, n).unwrap();
+            eprintln!(
+                "center={c}: gram {:?} eigen {:?} min ev {:e}",
+                t1,
+                t.elapsed(),
+                ev[0]
+            );
+        }
+    }
+}
