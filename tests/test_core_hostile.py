@@ -28,9 +28,14 @@ from xlrm._core import XlrmError
 # arguments through untouched.
 WORKER = textwrap.dedent(
     r"""
-    import json, os, sys
+    import ctypes, json, os, resource, sys
     import numpy as np
     import pyarrow as pa
+
+    # An abort must end the worker at once: a core dump (or the machine's core handler) can
+    # take longer than the call timeout, and the death would then read as a hang.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0: no dump, even to a pipe
     from xlrm import _core, packing, stats
     from xlrm.dedup import core as dcore
     from xlrm.dedup.config import DedupConfig
@@ -207,10 +212,14 @@ class Worker:
         line = self.proc.stdout.readline() if ready else ""
         if line:
             return json.loads(line)
-        hung = self.proc.poll() is None
-        if hung:
+        # EOF on stdout comes a moment before the exit status: wait for it rather than poll.
+        try:
+            rc = self.proc.wait(timeout=CALL_TIMEOUT_S if ready else 0.1)
+            hung = False
+        except subprocess.TimeoutExpired:
+            hung = True
             self.proc.kill()
-        rc = self.proc.wait()
+            rc = self.proc.wait()
         with open(self.stderr_path) as f:
             tail = f.read()[-2000:]
         self.proc = None

@@ -177,7 +177,7 @@ def train_dpo(
     last logged step, resume point, the arguments used, the template)."""
     from transformers import AutoModelForCausalLM
     from transformers.trainer_callback import PrinterCallback
-    from transformers.trainer_utils import get_last_checkpoint
+    from xlrm.train.checkpoints import last_complete_checkpoint
 
     from xlrm import chat
     from xlrm.models import load_tokenizer, load_weights, model_options, pick_device, pick_dtype
@@ -243,7 +243,7 @@ def train_dpo(
     resume = training.get("resume_from_checkpoint")
     ckpt_dir = Path(args.output_dir)
     if resume is None and ckpt_dir.is_dir():
-        resume = get_last_checkpoint(str(ckpt_dir))
+        resume = last_complete_checkpoint(ckpt_dir)
     if resume:
         log.info("resuming DPO from %s", resume)
     result = trainer.train(resume_from_checkpoint=resume)

@@ -803,20 +803,28 @@ class Builder:
         blocks += self._guard(lambda: self._rep_plots(f))
         return blocks
 
-    def _layer(self, rows: list[dict]) -> int | None:
+    def _layer(self, rows: list[dict]) -> tuple[int | None, bool]:
+        """The layer to show (as analyze numbers it) and whether it is the one asked for.
+
+        analyze writes each layer's index from the bottom and from the end (`layer_from_end`),
+        so `layer: -1` finds the last block whatever the model's depth."""
         layers = list(dict.fromkeys(r.get("layer") for r in rows if r.get("layer") is not None))
         if not layers:
-            return None
-        return self.cfg.layer if self.cfg.layer in layers else layers[0]
+            return None, False
+        want = self.cfg.layer
+        for r in rows:
+            if r.get("layer") == want or (want < 0 and r.get("layer_from_end") == want):
+                return r["layer"], True
+        return layers[0], False
 
     def _rep_tables(self, f: StageFolder) -> list:
         rows = read_parquet_rows(f.file("table", ".parquet"))
-        layer = self._layer(rows)
+        layer, asked = self._layer(rows)
         self._rep_layer = layer
         blocks: list = []
         if layer is None:
             return [Para("analyze wrote no metric rows.", "warning")]
-        if layer != self.cfg.layer:
+        if not asked:
             blocks.append(Para(f"analyze kept no layer {self.cfg.layer}; shown: layer {layer}.", "note"))
         at = [r for r in rows if r.get("layer") == layer]
         cols = [

@@ -500,7 +500,7 @@ def train_reward_model(
         )
 
     from transformers.trainer_callback import PrinterCallback
-    from transformers.trainer_utils import get_last_checkpoint
+    from xlrm.train.checkpoints import last_complete_checkpoint
 
     from xlrm.train.packed_reward_trainer import PackedRewardTrainer
     from xlrm.train.reward_model import load_reward_model
@@ -572,7 +572,7 @@ def train_reward_model(
     resume = training.get("resume_from_checkpoint")
     ckpt_dir = Path(args.output_dir)
     if resume is None and ckpt_dir.is_dir():
-        resume = get_last_checkpoint(str(ckpt_dir))
+        resume = last_complete_checkpoint(ckpt_dir)
     if resume:
         log.info("resuming from %s", resume)
     result = trainer.train(resume_from_checkpoint=resume)

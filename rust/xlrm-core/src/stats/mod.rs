@@ -22,8 +22,8 @@ mod cross;
 mod gram;
 mod kernel;
 mod norms;
-pub(crate) mod rows;
-pub(crate) mod spectrum;
+mod rows;
+mod spectrum;
 mod symeig;
 #[cfg(test)]
 mod tests;

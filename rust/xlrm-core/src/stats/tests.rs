@@ -876,30 +876,3 @@ fn small_n_bad_input_is_an_error_not_a_panic() {
         .merge(&CrossAccumulator::new(d, d + 1, GramOptions::default()).unwrap())
         .is_err());
 }
-
-#[test]
-#[ignore]
-fn tmp_centred_eigen_timing() {
-    let mut rng = Rng(99);
-    let (n, d) = (600, 2048);
-    let x: Vec<f32> = rng.matrix(n, d).into_iter().map(|v| v as f32).collect();
-    let mut acc = GramAccumulator::new(d, GramOptions::default()).unwrap();
-    acc.update(&Chunk::f32(&x, d).unwrap()).unwrap();
-    let kept = acc.kept().unwrap();
-    for _ in 0..3 {
-        for c in [true, false] {
-            let a = kept.matrix(d, c).unwrap();
-            let t = std::time::Instant::now();
-            let k = rows::row_gram(&a, n, d).unwrap();
-            let t1 = t.elapsed();
-            let t = std::time::Instant::now();
-            let ev = spectrum::symmetric_eigenvalues(k, n).unwrap();
-            eprintln!(
-                "center={c}: gram {:?} eigen {:?} min ev {:e}",
-                t1,
-                t.elapsed(),
-                ev[0]
-            );
-        }
-    }
-}
