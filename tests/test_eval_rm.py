@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -37,7 +38,7 @@ from xlrm.eval.scorer import (  # noqa: E402
     tokenize_eval,
 )
 from xlrm.eval.stage import SCORE_COLUMNS, run_eval_rm  # noqa: E402
-from xlrm.manifest import Output, StageResult, read_manifest, run_stage  # noqa: E402
+from xlrm.manifest import read_manifest  # noqa: E402
 
 LANGS = ("en", "ko")
 PER_SECTION = 3  # 12 pairs per language: every subset of the built-in suite but one per section
@@ -269,23 +270,34 @@ def test_two_rms_on_two_languages(tmp_path, rms, bench_file):
     )
 
 
-def _fake_train_rm(folder: Path, tok) -> Path:
-    # A train-rm-shaped output (models at <lang>/model, outputs of role `model` with unit = the
-    # training language), written through the stage contract until the real train-rm stage lands;
-    # replace with a tiny `xlrm train-rm` run then.
-    def work(ws) -> StageResult:
-        for seed, lang in enumerate(LANGS):
-            # Llama: a Qwen2 config would make AutoTokenizer load the word tokenizer as Qwen2's BPE
-            save_rm(ws.path / lang / "model", tok, arch="llama", seed=seed + 5)
-        outs = [Output(f"{lang}/model", "model", unit=lang) for lang in LANGS]
-        return StageResult({"in": 0, "out": 2, "dropped_by_reason": {}}, outs)
+def _train_rm_folder(tmp_path: Path, texts: list[str]) -> Path:
+    """A real `xlrm data` → `xlrm train-rm` chain on the built-in training split, tiny base model."""
+    from tiny_models import tiny_llama
 
-    run_stage("train-rm", folder, config={"tiny": True}, inputs=[], work=work)
-    return folder
+    rows = generate(languages=list(LANGS), split="train", per_section=2)
+    raw = tmp_path / "train.jsonl"
+    raw.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    words = texts + [m["content"] for r in rows for f in ("prompt", "chosen", "rejected") for m in r[f]]
+    base = tiny_llama(tmp_path / "base", words, hidden=16, layers=2)
+    section = {
+        "model": {"path": str(base)},
+        "train_languages": list(LANGS),
+        "val_fraction": 0.25,
+        "tokenize": {"max_length": 256},
+        "progress": False,
+        "training": {"max_steps": 2, "per_device_train_batch_size": 4},
+    }
+    run = tmp_path / "run.yaml"
+    run.write_text(yaml.safe_dump({"train_rm": section}), encoding="utf-8")
+    assert main(["data", str(raw), "--out", str(tmp_path / "data")]) == 0
+    assert (
+        main(["train-rm", str(tmp_path / "data"), "--out", str(tmp_path / "rm"), "--config", str(run)]) == 0
+    )
+    return tmp_path / "rm"
 
 
-def test_a_train_rm_folder_is_every_rm_it_holds_by_language(tmp_path, tok, bench_file, capsys):
-    folder = _fake_train_rm(tmp_path / "train-rm", tok)
+def test_a_train_rm_folder_is_every_rm_it_holds_by_language(tmp_path, texts, bench_file, capsys):
+    folder = _train_rm_folder(tmp_path, texts)
     out = tmp_path / "eval"
     args = [
         "eval-rm",
@@ -307,6 +319,17 @@ def test_a_train_rm_folder_is_every_rm_it_holds_by_language(tmp_path, tok, bench
     assert m["models"]["ko"]["model"]["path"] == str(folder / "ko" / "model")
     _check_tables(out, m)
     assert main(args) == 0 and "unchanged, skipped" in capsys.readouterr().out
+    # every RM on every language's held-out pairs, which train-rm kept beside each model
+    trained = read_manifest(folder)
+    held = {o["unit"]: o["rows"] for o in trained["outputs"] if o["role"] == "heldout"}
+    assert set(held) == set(LANGS) and all(held.values())
+    out = tmp_path / "heldout-eval"
+    args = ["eval-rm", str(folder), "--data", str(folder / "*" / "heldout.parquet"), "--out", str(out),
+            "--bootstrap", "0", "--plots", "false"]  # fmt: skip
+    assert main(args) == 0
+    m = read_manifest(out)
+    assert m["counts"]["pairs_per_language"] == held
+    _check_tables(out, m)
 
 
 def test_adding_a_model_scores_only_that_one(tmp_path, rms, bench_file, monkeypatch):

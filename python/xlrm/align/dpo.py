@@ -22,8 +22,6 @@ nothing. torch, transformers and TRL are imported inside the functions.
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import json
 import logging
 import sys
@@ -36,6 +34,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xlrm.errors import InputError
+from xlrm.train.trainer_support import (
+    check_keys,
+    checkpointing_names,
+    config_fields,
+    jsonable,
+    save_trained_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +57,12 @@ METRICS = "metrics.json"
 def _config_fields() -> set[str]:
     from trl import DPOConfig
 
-    return {f.name for f in dataclasses.fields(DPOConfig) if f.init}
+    return config_fields(DPOConfig)
 
 
 def check_training_keys(training: Mapping[str, Any]) -> None:
     """An unknown key in ``training`` → :class:`InputError` naming it (with near matches)."""
-    known = _config_fields()
-    for key in training:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), sorted(known), n=3)
-            maybe = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise InputError(f"training: unknown key {key!r} for DPOConfig{maybe}", hint=TRAINING_HINT)
+    check_keys(training, _config_fields(), config_name="DPOConfig", hint=TRAINING_HINT)
 
 
 def build_dpo_config(
@@ -84,11 +84,9 @@ def build_dpo_config(
     import torch
     from trl import DPOConfig
 
-    from xlrm.train.rm_train import _checkpointing_names
-
     training = dict(training or {})
     check_training_keys(training)
-    gc_name, gc_kwargs_name = _checkpointing_names(_config_fields())
+    gc_name, gc_kwargs_name = checkpointing_names(_config_fields())
     gc_kwargs = training.pop("activation_checkpointing_kwargs", None) or training.pop(
         "gradient_checkpointing_kwargs", None
     )
@@ -177,11 +175,11 @@ def train_dpo(
     last logged step, resume point, the arguments used, the template)."""
     from transformers import AutoModelForCausalLM
     from transformers.trainer_callback import PrinterCallback
-    from xlrm.train.checkpoints import last_complete_checkpoint
 
     from xlrm import chat
     from xlrm.models import load_tokenizer, load_weights, model_options, pick_device, pick_dtype
-    from xlrm.train.rm_train import _jsonable, _save_model, resolve_gradient_checkpointing, split_log_history
+    from xlrm.train.checkpoints import last_complete_checkpoint
+    from xlrm.train.rm_train import resolve_gradient_checkpointing, split_log_history
 
     t0 = time.perf_counter()
     opts = model_options(opts)
@@ -249,12 +247,12 @@ def train_dpo(
     result = trainer.train(resume_from_checkpoint=resume)
 
     policy_dir = out_dir / "policy"
-    _save_model(trainer, tokenizer, template, policy_dir, lora is not None)
+    save_trained_model(trainer, tokenizer, template, policy_dir, lora is not None)
     log_doc = split_log_history(trainer.state.log_history)
     log_doc = {**log_doc, "global_step": trainer.state.global_step, "resumed_from": resume}
-    (out_dir / "train_log.json").write_text(json.dumps(_jsonable(log_doc), indent=1), encoding="utf-8")
+    (out_dir / "train_log.json").write_text(json.dumps(jsonable(log_doc), indent=1), encoding="utf-8")
     last = log_doc["train"][-1] if log_doc["train"] else {}
-    return _jsonable(
+    return jsonable(
         {
             "pairs": {
                 "in": prepared["in"],

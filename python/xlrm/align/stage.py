@@ -31,8 +31,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -45,6 +43,7 @@ from xlrm.align.config import HUB_PROMPTS, AlignConfig
 from xlrm.config import fingerprinted
 from xlrm.errors import ConfigError, InputError
 from xlrm.manifest import Output, StageResult, describe_path, fingerprint, run_stage
+from xlrm.train.trainer_support import launch_unit
 
 log = logging.getLogger(__name__)
 
@@ -180,29 +179,16 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def _accelerate_config(name: str) -> Path:
-    from xlrm.train.stage import _accelerate_config as find
-
-    return find(name)
-
-
 def _train_unit(spec_path: Path, cfg: AlignConfig) -> dict:
     """Train the DPO unit described by ``spec_path``, here or under ``accelerate launch``."""
     if cfg.num_processes > 1:
-        cmd = [
-            sys.executable, "-m", "accelerate.commands.launch",
-            "--config_file", str(_accelerate_config(cfg.accelerate_config)),
-            "--num_processes", str(cfg.num_processes),
-            "-m", "xlrm.align.dpo", str(spec_path),
-        ]  # fmt: skip
-        log.info("launching: %s", " ".join(cmd))
-        proc = subprocess.run(cmd, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        if proc.returncode != 0:
-            raise InputError(
-                f"accelerate launch of DPO unit {spec_path.parent} failed (exit {proc.returncode})",
-                hint="its output is above; rerun the same command to resume from the last checkpoint",
-            )
-        return json.loads((spec_path.parent / "metrics.json").read_text(encoding="utf-8"))
+        return launch_unit(
+            spec_path,
+            "xlrm.align.dpo",
+            num_processes=cfg.num_processes,
+            config=cfg.accelerate_config,
+            metrics="metrics.json",
+        )
     from xlrm.align.dpo import train_from_spec
 
     return train_from_spec(spec_path)

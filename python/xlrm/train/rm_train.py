@@ -17,14 +17,10 @@ torch, transformers and TRL are imported inside the functions.
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import hashlib
 import importlib.util
 import json
 import logging
-import math
-import shutil
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,6 +33,13 @@ from xlrm import chat
 from xlrm.errors import InputError
 from xlrm.models import ModelOptions, model_options, pick_device, pick_dtype
 from xlrm.train.tokenize import TokenizeConfig, TokenizedPairs, tokenize_pairs
+from xlrm.train.trainer_support import (
+    check_keys,
+    checkpointing_names,
+    config_fields,
+    jsonable,
+    save_trained_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,25 +126,12 @@ def split_by_item(table, val_fraction: float, seed: int = 0) -> tuple[pa.Table, 
 def _config_fields() -> set[str]:
     from xlrm.train.packed_reward_config import PackedRewardConfig
 
-    return {f.name for f in dataclasses.fields(PackedRewardConfig) if f.init}
+    return config_fields(PackedRewardConfig)
 
 
 def check_training_keys(training: Mapping[str, Any]) -> None:
     """An unknown key in ``training`` → :class:`InputError` naming it (with near matches)."""
-    known = _config_fields()
-    for key in training:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), sorted(known), n=3)
-            maybe = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise InputError(f"training: unknown key {key!r}{maybe}", hint=TRAINING_HINT)
-
-
-def _checkpointing_names(fields: set[str]) -> tuple[str, str]:
-    # transformers 5 renamed gradient_checkpointing* to activation_checkpointing* (old names are
-    # deprecated aliases, and TRL still defaults the old one to True).
-    if "activation_checkpointing" in fields:
-        return "activation_checkpointing", "activation_checkpointing_kwargs"
-    return "gradient_checkpointing", "gradient_checkpointing_kwargs"
+    check_keys(training, _config_fields(), config_name="RewardConfig", hint=TRAINING_HINT)
 
 
 def resolve_gradient_checkpointing(training: Mapping[str, Any], requested: bool | None) -> bool:
@@ -245,7 +235,7 @@ def build_reward_config(
             f"training.max_length={training['max_length']} but pairs are tokenized with max_length={max_length}",
             hint="set max_length in the tokenize settings only (it truncates and counts; TRL's would silently drop)",
         )
-    gc_name, gc_kwargs_name = _checkpointing_names(fields)
+    gc_name, gc_kwargs_name = checkpointing_names(fields)
     gc_kwargs = training.pop("activation_checkpointing_kwargs", None) or training.pop(
         "gradient_checkpointing_kwargs", None
     )
@@ -322,18 +312,6 @@ def score_eval_pairs(trainer) -> dict:
         "loss": float(torch.nn.functional.softplus(-diff).mean()),
         "margin": float(diff.mean()),
     }
-
-
-def _jsonable(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return str(value)
 
 
 def split_log_history(history: list[dict]) -> dict:
@@ -421,40 +399,6 @@ def _longest_pair(tok: TokenizedPairs) -> int:
     return int(pc.max(pc.add(c, r)).as_py() or 0)
 
 
-def _save_model(trainer, tokenizer, template: str, model_dir: Path, lora: bool) -> bool:
-    """The model folder scoring loads: full weights (a LoRA adapter merged into them), config with
-    the pad token, and the tokenizer carrying the chat template used in training. Returns whether
-    the folder holds only an adapter (LoRA with sharded DeepSpeed/FSDP weights, which cannot be
-    merged in one process; score it with ``adapter:`` on the base model)."""
-    tokenizer.chat_template = template
-    main = trainer.is_world_process_zero()
-    if main and model_dir.exists():
-        shutil.rmtree(model_dir)
-    trainer.accelerator.wait_for_everyone()
-    model = trainer.accelerator.unwrap_model(trainer.model)
-    sharded = trainer.is_deepspeed_enabled or trainer.is_fsdp_enabled
-    # the training-time switch-off of the KV cache is not a property of the saved model
-    use_cache = getattr(model.config, "use_cache", None)
-    if use_cache is not None:
-        model.config.use_cache = True
-    try:
-        if lora and not sharded:
-            if main:
-                merged = model.merge_and_unload()
-                merged.save_pretrained(model_dir)
-                tokenizer.save_pretrained(model_dir)
-        else:
-            # Trainer.save_model gathers sharded weights and writes from the main process only
-            trainer.save_model(str(model_dir))
-            if main:  # a pickle of the arguments: the metrics already record them as JSON
-                (model_dir / "training_args.bin").unlink(missing_ok=True)
-    finally:
-        if use_cache is not None:
-            model.config.use_cache = use_cache
-    trainer.accelerator.wait_for_everyone()
-    return bool(lora and sharded)
-
-
 def train_reward_model(
     train_pairs,
     val_pairs=None,
@@ -500,8 +444,8 @@ def train_reward_model(
         )
 
     from transformers.trainer_callback import PrinterCallback
-    from xlrm.train.checkpoints import last_complete_checkpoint
 
+    from xlrm.train.checkpoints import last_complete_checkpoint
     from xlrm.train.packed_reward_trainer import PackedRewardTrainer
     from xlrm.train.reward_model import load_reward_model
 
@@ -584,20 +528,20 @@ def train_reward_model(
     )
 
     model_dir = out_dir / "model"
-    adapter_only = _save_model(trainer, tokenizer, template, model_dir, lora is not None)
+    adapter_only = save_trained_model(trainer, tokenizer, template, model_dir, lora is not None)
 
     log_doc = split_log_history(trainer.state.log_history)
     log_doc = {**log_doc, "val": val, "global_step": trainer.state.global_step, "resumed_from": resume}
     log_path = out_dir / "train_log.json"
     curves = None
     if trainer.is_world_process_zero():
-        log_path.write_text(json.dumps(_jsonable(log_doc), indent=1), encoding="utf-8")
+        log_path.write_text(json.dumps(jsonable(log_doc), indent=1), encoding="utf-8")
         curves = plot_curves(log_doc, out_dir / "curves.png")
 
     runtime = float(result.metrics.get("train_runtime", 0.0))
     tokens = int(getattr(trainer, "_total_train_tokens", 0))
     last_loss = next((h["loss"] for h in reversed(log_doc["train"]) if "loss" in h), None)
-    return _jsonable(
+    return jsonable(
         {
             "pairs": {
                 "train": _pair_counts(tok_train, trainer.packing_stats.get("train")),

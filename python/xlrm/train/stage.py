@@ -19,13 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import asdict
-from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
@@ -37,10 +33,12 @@ from xlrm.data.pairfile import pair_files, read_pairs
 from xlrm.errors import ConfigError, InputError
 from xlrm.manifest import Output, StageResult, describe_path, fingerprint, run_stage
 from xlrm.train.stage_config import MULTILINGUAL, TrainRMConfig
+from xlrm.train.trainer_support import launch_unit
 
 log = logging.getLogger(__name__)
 SPEC = "unit.json"
 METRICS = "metrics.json"
+HELDOUT = "heldout.parquet"  # a unit's held-out pairs, in the pair schema
 
 
 def _model_input(cfg: TrainRMConfig) -> dict:
@@ -97,34 +95,16 @@ def select_items(table: pa.Table, cfg: TrainRMConfig, where: str) -> tuple[dict[
     return chosen, counts
 
 
-def _accelerate_config(name: str) -> Path:
-    shipped = Path(str(resources.files("xlrm") / "configs" / "accelerate" / f"{name}.yaml"))
-    if shipped.is_file():
-        return shipped
-    if Path(name).is_file():
-        return Path(name)
-    raise ConfigError(
-        f"accelerate_config {name!r} is neither a shipped config (zero3, fsdp2, ddp) nor a YAML file"
-    )
-
-
 def _train_unit(spec_path: Path, cfg: TrainRMConfig) -> dict:
     """Train the unit described by ``spec_path``, here or under ``accelerate launch``."""
     if cfg.num_processes > 1:
-        cmd = [
-            sys.executable, "-m", "accelerate.commands.launch",
-            "--config_file", str(_accelerate_config(cfg.accelerate_config)),
-            "--num_processes", str(cfg.num_processes),
-            "-m", "xlrm.train.launch", str(spec_path),
-        ]  # fmt: skip
-        log.info("launching: %s", " ".join(cmd))
-        proc = subprocess.run(cmd, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        if proc.returncode != 0:
-            raise InputError(
-                f"accelerate launch of {spec_path.parent.name} failed (exit {proc.returncode})",
-                hint="its output is above; rerun the same command to resume from the last checkpoint",
-            )
-        return json.loads((spec_path.parent / METRICS).read_text(encoding="utf-8"))
+        return launch_unit(
+            spec_path,
+            "xlrm.train.launch",
+            num_processes=cfg.num_processes,
+            config=cfg.accelerate_config,
+            metrics=METRICS,
+        )
     from xlrm.train.launch import train_from_spec
 
     return train_from_spec(spec_path)
@@ -193,10 +173,18 @@ def run_train_rm(cfg: TrainRMConfig, inputs: list[str]) -> dict:
                 metrics = _train_unit(folder / SPEC, cfg)
                 # the checkpoints only serve a resume of this unit, and they are large
                 shutil.rmtree(folder / "checkpoints", ignore_errors=True)
-                for f in ("train.parquet", "val.parquet", SPEC):
+                for f in ("train.parquet", SPEC):
                     (folder / f).unlink(missing_ok=True)
+                # the held-out pairs stay, so that eval-rm can score every RM on every language's
+                # held-out items (`data: [runs/rm/*/heldout.parquet]`); the mixed unit's are theirs
+                if unit == MULTILINGUAL:
+                    (folder / "val.parquet").unlink(missing_ok=True)
+                else:
+                    (folder / "val.parquet").replace(folder / HELDOUT)
                 per_unit[unit] = metrics
                 files_ = [f"{unit}/model", f"{unit}/train_log.json", f"{unit}/{METRICS}"]
+                if unit != MULTILINGUAL:
+                    files_.append(f"{unit}/{HELDOUT}")
                 if (folder / "curves.png").exists():
                     files_.append(f"{unit}/curves.png")
                 ws.finish(unit, fp, files_, metrics)
@@ -204,6 +192,9 @@ def run_train_rm(cfg: TrainRMConfig, inputs: list[str]) -> dict:
                 Output(f"{unit}/model", "model", per_unit[unit]["pairs"]["train"]["used"], unit=unit)
             )
             outputs.append(Output(f"{unit}/train_log.json", "train_log", unit=unit))
+            if unit != MULTILINGUAL:
+                held = (per_unit[unit]["pairs"].get("val") or {}).get("in", 0)
+                outputs.append(Output(f"{unit}/{HELDOUT}", "heldout", held, unit=unit))
             outputs.append(Output(f"{unit}/{METRICS}", "metrics", unit=unit))
             if (ws.path / unit / "curves.png").exists():
                 outputs.append(Output(f"{unit}/curves.png", "plot", unit=unit))
