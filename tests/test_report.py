@@ -855,7 +855,9 @@ def test_a_real_analyze_folder(tmp_path):
     # `layer: -1` is the last block, which analyze numbers from the bottom (layer 2 here)
     assert "analyze kept no layer" not in (out / "report.html").read_text(encoding="utf-8")
     metrics = pq.read_table(run_dir / "analyze" / "metrics.parquet").to_pylist()
-    top1 = {r["model"]: r["top1_share"] for r in metrics if r["language"] == "all" and r["layer_from_end"] == -1}
+    top1 = {
+        r["model"]: r["top1_share"] for r in metrics if r["language"] == "all" and r["layer_from_end"] == -1
+    }
     collapse = {r[0]: r for r in p.tables["collapse-table"][1:]}
     assert set(collapse) == {"en", "ko"}
     for m in ("en", "ko"):
