@@ -95,7 +95,17 @@ def test_scored_best_vs_worst_ties_and_margin():
     assert fmt == "scored"
     assert len(pairs) == 1
     assert pairs[0]["chosen"][0]["content"] == "high" and pairs[0]["rejected"][0]["content"] == "low"
-    assert sorted(p.reason for p in problems) == ["margin_below_minimum", "single_response", "tied_scores"]
+    # every row is accounted for: the pair stands for one row of q1, the others are merged
+    assert sorted(p.reason for p in problems) == [
+        "margin_below_minimum",
+        "margin_below_minimum",
+        "merged_into_pair",
+        "merged_into_pair",
+        "single_response",
+        "tied_scores",
+        "tied_scores",
+    ]
+    assert len(pairs) + len(problems) == len(rows)
 
 
 def test_pairwise_labels():

@@ -123,7 +123,7 @@ def test_validation_reasons(tmp_path):
         "identical_responses": 1,
         "empty_turn": 1,
         "wrong_role": 1,
-        "non_string_content": 1,
+        "wrong_type": 1,  # a number where text belongs
         "invalid_unicode": 1,
         "undecodable_bytes": 1,
     }

@@ -491,6 +491,7 @@ def test_failed_checks_are_retried_or_dropped_never_kept(tmp_path):
         c = m["counts"]["languages"]["es"]
         assert [r["id"] for r in read(tmp_path / "drop", "es")] == ["p1-es", "p2-es", "p3-es"]
         assert c["checks_failed"] == {
+            "empty": 0,
             "copy": 1,
             "language": 1,
             "length_ratio": 0,
@@ -510,7 +511,13 @@ def test_failed_checks_are_retried_or_dropped_never_kept(tmp_path):
         assert rows["p4-es"]["prompt"][0]["content"] == "Por favor, describe el tiempo en Madrid hoy."
         # identical in the source: not retried, dropped with its reason
         assert c["retried_pairs"] == 2 and c["recovered_by_retry"] == 2
-        assert c["dropped"] == {"copy": 0, "language": 0, "length_ratio": 0, "chosen_equals_rejected": 1}
+        assert c["dropped"] == {
+            "empty": 0,
+            "copy": 0,
+            "language": 0,
+            "length_ratio": 0,
+            "chosen_equals_rejected": 1,
+        }
         retried = [(t, a) for t, _, a in server.answered if a]
         assert sorted(retried) == [
             ("Cats have five toes on their front paws.", 1),

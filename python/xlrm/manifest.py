@@ -23,6 +23,7 @@ A stage may only replace a folder that holds its own complete output: anything e
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -269,6 +270,33 @@ def check_out_folder(stage: str, out: Path, input_paths: Iterable[str | Path] = 
         )
 
 
+def _writing_error(out: Path, tmp: Path, e: OSError) -> StageFolderError | None:
+    """An OSError from writing ``--out`` (a full disk, a read-only folder, a file in the way) as
+    a message naming the folder; None for an error about another path (an input), which passes."""
+    name = getattr(e, "filename", None)
+    if e.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(e):
+        return StageFolderError(
+            f"no space left on the disk while writing --out {out}" + (f" ({name})" if name else ""),
+            hint="free some space or choose an --out on another disk; no earlier output was changed",
+        )
+    if name is None:  # pyarrow's errors carry the path in the message only
+        if str(tmp) not in str(e) and str(out) not in str(e):
+            return None
+    else:
+        p = Path(os.fsdecode(name)).absolute()
+        targets = (out.absolute(), tmp.absolute())
+        if not any(_within(p, t) for t in targets) and not _within(targets[0], p):
+            return None
+    why = e.strerror or str(e)
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "choose a folder you may write for --out; no earlier output was changed"
+    elif e.errno in (errno.ENOTDIR, errno.EEXIST):
+        hint = "a file is in the way of the folder; choose another --out"
+    else:
+        hint = "choose another --out; no earlier output was changed"
+    return StageFolderError(f"cannot write --out {out}: {why} ({name or e})", hint=hint)
+
+
 # --- work folders ---------------------------------------------------------------------------
 
 
@@ -430,8 +458,14 @@ def run_stage(
     ):
         previous["skipped"] = True
         return previous
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp, adopted = _adopt_or_create(out, stage, fp)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp, adopted = _adopt_or_create(out, stage, fp)
+    except OSError as e:
+        err = _writing_error(out, out.with_name(f"{out.name}.tmp-{os.getpid()}"), e)
+        if err is None:
+            raise
+        raise err from None
     usable = (
         previous if previous and previous.get("manifest_version") == MANIFEST_VERSION and not force else None
     )
@@ -472,6 +506,12 @@ def run_stage(
             os.replace(tmp, out)
     except KeyboardInterrupt:
         raise  # the work folder stays: the next run with the same fingerprint adopts it
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        err = _writing_error(out, tmp, e)
+        if err is None:
+            raise
+        raise err from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

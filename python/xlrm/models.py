@@ -115,7 +115,38 @@ def pick_dtype(spec: str, device):
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[spec]
 
 
+def _weights_errors() -> tuple[type[BaseException], ...]:
+    """What a damaged weights file raises: safetensors has its own error type (not an OSError)."""
+    try:
+        from safetensors import SafetensorError
+    except ImportError:
+        return (OSError, ValueError, TypeError, KeyError)
+    return (OSError, ValueError, TypeError, KeyError, SafetensorError)
+
+
+def _damaged_file(opts: ModelOptions, e: Exception) -> InputError | None:
+    """A damaged .safetensors or .gguf file, named, instead of the reader's message about bytes."""
+    folder = Path(opts.path)
+    if opts.gguf_file:
+        files = [folder / opts.gguf_file]
+        # a GGUF error may also be an architecture transformers cannot read: say both
+        hint = "a damaged or incomplete file reads this way: download it again; otherwise use the model's safetensors folder"
+    elif type(e).__name__ == "SafetensorError" and folder.is_dir():
+        files = sorted(folder.glob("*.safetensors"))
+        hint = "the file is damaged or incomplete; download or save the model again"
+    else:
+        return None
+    first = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return InputError(
+        f"cannot read the weights: {first}", file=", ".join(map(str, files)) or str(folder), hint=hint
+    )
+
+
 def _load_error(opts: ModelOptions, what: str, e: Exception) -> InputError:
+    if what == "weights":
+        damaged = _damaged_file(opts, e)
+        if damaged is not None:
+            return damaged
     first = str(e).splitlines()[0] if str(e) else type(e).__name__
     where = "folder" if Path(opts.path).exists() else "hub id"
     return InputError(
@@ -185,7 +216,7 @@ def load_weights(
         if loading_info is not None:
             model, report = model
             loading_info.update({k: sorted(v) if isinstance(v, set) else v for k, v in report.items()})
-    except (OSError, ValueError, TypeError, KeyError) as e:
+    except _weights_errors() as e:
         raise _load_error(opts, "weights", e) from None
     finally:
         hf_logging.set_verbosity(verbosity)

@@ -21,7 +21,7 @@ class SourceConfig:
     )
     builtin: Literal["train", "eval"] | None = option(None, help="The built-in multilingual set (split)")
     name: str | None = option(None, help="Source label stored in each row (default: file stem or dataset id)")
-    format: FormatName = option("auto", help="Input format; auto detects it from the first row")
+    format: FormatName = option("auto", help="Input format; auto detects it per file from its first rows")
     language: str | None = option(
         None, help="Language of every row (ISO 639-1); unset: from the row or detected"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -89,27 +90,57 @@ def _conform(table: pa.Table, path: Path) -> pa.Table:
     return pa.table(cols, schema=pa.schema(fields))
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The whole file, unpacked: a truncated or damaged file is an error naming it (a pair file is
+    a stage's output or a converted file, so a cut means it must be written again)."""
+    try:
+        if path.name.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        return path.read_bytes()
+    except EOFError:
+        raise InputError(
+            "the compressed file ends early (truncated)", file=str(path), hint="write or copy it again"
+        ) from None
+    except (gzip.BadGzipFile, zlib.error):
+        raise InputError(
+            "the file ends in .gz but is not readable gzip data",
+            file=str(path),
+            hint="write it again, or drop the .gz from its name if it is plain text",
+        ) from None
+    except OSError as e:
+        raise InputError(f"cannot read the file: {e.strerror or e}", file=str(path)) from None
+
+
+def _decode(raw: bytes, path: Path, row: int | None = None) -> str:
+    try:
+        return raw.decode("utf-8-sig")  # -sig: a leading BOM is accepted, as editors write it
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"not UTF-8 text (byte {e.start})", file=str(path), row=row, hint="re-save the file as UTF-8"
+        ) from None
+
+
 def _json_objects(path: Path) -> list[tuple[int, dict]]:
     """(row number, object) for each pair of a .json array or a JSONL file."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        if _kind(path) == ".json":
+    raw = _read_bytes(path)
+    if _kind(path) == ".json":
+        try:
+            rows = json.loads(_decode(raw, path))
+        except json.JSONDecodeError as e:
+            raise InputError(f"not valid JSON: {e.msg}", file=str(path), row=e.lineno) from None
+        if not isinstance(rows, list):
+            raise InputError("a .json input must hold a list of pairs", file=str(path))
+        numbered = list(enumerate(rows))
+    else:
+        numbered = []
+        for n, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
             try:
-                rows = json.load(f)
+                numbered.append((n, json.loads(_decode(line, path, n))))
             except json.JSONDecodeError as e:
-                raise InputError(f"not valid JSON: {e.msg}", file=str(path), row=e.lineno) from None
-            if not isinstance(rows, list):
-                raise InputError("a .json input must hold a list of pairs", file=str(path))
-            numbered = list(enumerate(rows))
-        else:
-            numbered = []
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    numbered.append((n, json.loads(line)))
-                except json.JSONDecodeError as e:
-                    raise InputError(f"not valid JSON: {e.msg}", file=str(path), row=n) from None
+                raise InputError(f"not valid JSON: {e.msg}", file=str(path), row=n) from None
     for row, pair in numbered:
         if not isinstance(pair, dict):
             raise InputError("a pair must be a JSON object", file=str(path), row=row)
@@ -165,7 +196,7 @@ def read_pair_file(path: str | Path) -> pa.Table:
                 p,
                 parse_options=pj.ParseOptions(explicit_schema=PAIR_SCHEMA, unexpected_field_behavior="infer"),
             )
-        except pa.ArrowInvalid:
+        except (pa.ArrowInvalid, OSError):  # Arrow names no row: read row by row to say where
             table = _read_json_rows(p)
     elif kind == ".json":
         table = _read_json_rows(p)

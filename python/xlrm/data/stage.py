@@ -46,9 +46,11 @@ def run_data(cfg: DataConfig, inputs: list[str] = ()) -> dict:
     def work(ws) -> StageResult:
         tmp: Path = ws.path
         res = ingest(cfg)
+        res.check_accounting()  # before anything is written: a lost row is a bug, not a result
         table = res.table
         pq.write_table(table, tmp / "pairs.parquet")
-        with open(tmp / "dropped.jsonl", "w", encoding="utf-8") as f:
+        # backslashreplace: a detail may quote a lone surrogate from the input
+        with open(tmp / "dropped.jsonl", "w", encoding="utf-8", errors="backslashreplace") as f:
             for p in res.problems:
                 f.write(json.dumps(p.as_dict(), ensure_ascii=False) + "\n")
         counts = {

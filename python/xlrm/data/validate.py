@@ -11,7 +11,7 @@ REASONS = {
     "missing_field": "a required field is missing",
     "wrong_role": "a message has a role that does not fit here (prompts end on a user turn; "
     "chosen and rejected hold assistant turns)",
-    "non_string_content": "message content is not text",
+    "wrong_type": "a value has the wrong type (e.g. a number or a list where text belongs)",
     "empty_turn": "a message is empty or only whitespace",
     "invalid_unicode": "text holds lone surrogates that cannot be encoded as UTF-8",
 }
@@ -24,11 +24,13 @@ def _check_messages(msgs, field: str, allowed_roles: tuple[str, ...]) -> tuple[s
         where = f"{field}[{i}]"
         if not isinstance(m, dict) or "role" not in m or "content" not in m:
             return "missing_field", where
+        if not isinstance(m["role"], str):
+            return "wrong_type", f"{where}.role"
         if m["role"] not in allowed_roles:
             return "wrong_role", where
         content = m["content"]
         if not isinstance(content, str):
-            return "non_string_content", where
+            return "wrong_type", f"{where}.content"
         if not content.strip():
             return "empty_turn", where
         try:
@@ -51,6 +53,12 @@ def check_pair(pair: dict) -> tuple[str, str] | None:
             return bad
     if not isinstance(pair.get("id"), str) or not pair["id"]:
         return "missing_field", "id"
+    # the last guard before the Arrow conversion, where one wrong type would end the run
+    if not isinstance(pair.get("source"), str):
+        return "wrong_type", "source"
+    for name in ("language", "category", "subset"):
+        if pair.get(name) is not None and not isinstance(pair[name], str):
+            return "wrong_type", name
     return None
 
 

@@ -1,5 +1,8 @@
 """Quality checks on a translated pair; every failure has a reason that the manifest counts.
 
+* ``empty``: a message with text came back empty or only whitespace (checked whatever its
+  length and whichever checks are on: short messages skip the other checks, and an empty
+  answer is never a translation);
 * ``copy``: a message came back identical to its source (untranslated);
 * ``language``: the detector (``xlrm.data.langid``, lingua) does not identify the translation as
   the target language (``zh-Hant`` counts as ``zh``: lingua tells languages apart, not scripts);
@@ -22,7 +25,7 @@ from xlrm import languages
 from xlrm.data.langid import LinguaDetector as LinguaDetector
 from xlrm.data.langid import lingua_code
 
-REASONS = ("copy", "language", "length_ratio", "chosen_equals_rejected")
+REASONS = ("empty", "copy", "language", "length_ratio", "chosen_equals_rejected")
 _WS = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -68,6 +71,9 @@ def check_pair(
     fails: list[tuple[str, str, int]] = []
     density = languages.language(tgt).char_density
     for m in messages:
+        if m.source.strip() and not m.output.strip():
+            fails.append(("empty", m.field, m.index))
+            continue
         long_enough = len(m.source.strip()) >= opts.min_chars
         if opts.copy and letters(m.source) >= opts.copy_min_letters and _norm(m.output) == _norm(m.source):
             fails.append(("copy", m.field, m.index))

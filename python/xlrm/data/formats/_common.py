@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xlrm.data.records import Problem, Record
+from xlrm.languages import normalize_code
 
 ROLE_ALIASES = {
     "user": "user",
@@ -36,6 +37,9 @@ class Context:
     category: str | None = None
     min_margin: float = 0.0
     columns: dict = field(default_factory=dict)
+    #: file -> its part of generated ids, for sources of several files: row numbers restart in
+    #: each file, so ``source/row`` alone would give the same id to rows of different files.
+    file_tags: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -43,6 +47,21 @@ class Converted:
     file: str
     row: int
     pair: dict
+    #: the id was made up from where the row came from (not given by the row): on a clash it
+    #: gets a suffix instead of the row being dropped as a duplicate.
+    generated_id: bool = False
+
+
+def short(value, limit: int = 60) -> str:
+    """A value for a problem's detail: its repr, cut so a huge wrong value stays readable."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def wrong_type(field_name: str, expected: str, value) -> RowError:
+    return RowError(
+        "wrong_type", field_name, f"expected {expected}, got {type(value).__name__} {short(value)}"
+    )
 
 
 def message(obj, field_name: str) -> dict:
@@ -57,24 +76,30 @@ def message(obj, field_name: str) -> dict:
         raise RowError("missing_field", field_name, "message has no 'role' (or 'from')")
     if "content" not in obj and "value" not in obj:
         raise RowError("missing_field", field_name, "message has no 'content' (or 'value')")
-    mapped = ROLE_ALIASES.get(str(role).lower())
+    if not isinstance(role, str):
+        raise wrong_type(f"{field_name}.role", "a role name", role)
+    mapped = ROLE_ALIASES.get(role.lower())
     if mapped is None:
-        raise RowError("wrong_role", field_name, f"unknown role {role!r}")
+        raise RowError("wrong_role", field_name, f"unknown role {short(role)}")
     if not isinstance(content, str):
-        raise RowError("non_string_content", field_name, f"content is {type(content).__name__}")
+        raise wrong_type(f"{field_name}.content", "text", content)
     return {"role": mapped, "content": content}
 
 
 def messages(value, field_name: str) -> list[dict]:
     if not isinstance(value, list):
-        raise RowError("wrong_type", field_name, f"expected a list of messages, got {type(value).__name__}")
+        raise wrong_type(field_name, "a list of messages", value)
     return [message(m, f"{field_name}[{i}]") for i, m in enumerate(value)]
 
 
-def user(text, field_name: str) -> list[dict]:
-    if not isinstance(text, str):
-        raise RowError("non_string_content", field_name, f"expected a string, got {type(text).__name__}")
-    return [{"role": "user", "content": text}]
+def text(value, field_name: str) -> str:
+    if not isinstance(value, str):
+        raise wrong_type(field_name, "text", value)
+    return value
+
+
+def user(value, field_name: str) -> list[dict]:
+    return [{"role": "user", "content": text(value, field_name)}]
 
 
 def assistant(value, field_name: str) -> list[dict]:
@@ -87,7 +112,7 @@ def assistant(value, field_name: str) -> list[dict]:
         return messages(value, field_name)
     if value is None:
         raise RowError("missing_field", field_name, "no response")
-    raise RowError("non_string_content", field_name, f"expected text or messages, got {type(value).__name__}")
+    raise wrong_type(field_name, "text or messages", value)
 
 
 def require(data: dict, *names: str) -> None:
@@ -109,6 +134,45 @@ def split_shared_prefix(
     return chosen[:k], chosen[k:], rejected[k:]
 
 
+def generated_id(ctx: Context, rec: Record) -> str:
+    """``source/row``, or ``source/file/row`` in a source of several files."""
+    tag = ctx.file_tags.get(rec.file)
+    return f"{ctx.source}/{tag}/{rec.row}" if tag else f"{ctx.source}/{rec.row}"
+
+
+def _pair_id(value, field_name: str = "id") -> str:
+    # ints are common ids (RewardBench); anything else that is not text is a wrong type
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise wrong_type(field_name, "text or an integer", value)
+    return str(value)
+
+
+def _language(value) -> str | None:
+    """A row's language as an ISO code; None (not given) leaves it to detection. A code that
+    ``normalize_code`` cannot read is a counted drop, never a silent one."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise wrong_type("language", "a language code", value)
+    iso = normalize_code(value)
+    if iso is None:
+        raise RowError(
+            "unknown_language", "language", f"unknown code {short(value)}; use ISO 639-1 like 'en', 'ko'"
+        )
+    return iso
+
+
+def optional_text(value, field_name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise wrong_type(field_name, "text or null", value)
+    return value
+
+
+def _first(*values):
+    """The first value that is given: the adapter's, then the row's, then the source's."""
+    return next((v for v in values if v is not None), None)
+
+
 def make_pair(
     ctx: Context,
     rec: Record,
@@ -121,24 +185,26 @@ def make_pair(
     subset=None,
     pair_id=None,
 ) -> Converted:
+    """The pair in the schema; every field is type-checked here, so a wrong-typed value is a
+    ``wrong_type`` problem with its field and never reaches the Arrow conversion."""
     data = rec.data
-    pid = pair_id if pair_id is not None else data.get("id")
-    if pid is None:
-        pid = f"{ctx.source}/{rec.row}"
-    lang = language if language is not None else data.get("language", ctx.language)
+    given = pair_id if pair_id is not None else data.get("id")
+    pid = generated_id(ctx, rec) if given is None else _pair_id(given)
+    lang = _language(_first(language, data.get("language"), ctx.language))
     return Converted(
         rec.file,
         rec.row,
         {
-            "id": str(pid),
+            "id": pid,
             "prompt": prompt,
             "chosen": chosen,
             "rejected": rejected,
-            "language": lang if isinstance(lang, str) and lang else None,
+            "language": lang,
             "source": ctx.source,
-            "category": category if category is not None else data.get("category", ctx.category),
-            "subset": subset if subset is not None else data.get("subset"),
+            "category": optional_text(_first(category, data.get("category"), ctx.category), "category"),
+            "subset": optional_text(_first(subset, data.get("subset")), "subset"),
         },
+        generated_id=given is None,
     )
 
 

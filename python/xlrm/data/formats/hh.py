@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from xlrm.data.formats._common import RowError, make_pair, problem, require, split_shared_prefix
+from xlrm.data.formats._common import RowError, make_pair, require, split_shared_prefix, text
 
 NAME = "hh"
 _TURN = re.compile(r"\n\n(Human|Assistant):[ ]?")
@@ -28,13 +28,9 @@ def parse_transcript(text: str, field: str) -> list[dict]:
     return turns
 
 
-def convert(records, ctx):
-    for rec in records:
-        try:
-            require(rec.data, "chosen", "rejected")
-            c = parse_transcript(rec.data["chosen"], "chosen")
-            r = parse_transcript(rec.data["rejected"], "rejected")
-            prompt, c_tail, r_tail = split_shared_prefix(c, r)
-            yield make_pair(ctx, rec, prompt, c_tail, r_tail)
-        except RowError as e:
-            yield problem(rec, e)
+def convert_row(rec, ctx):
+    require(rec.data, "chosen", "rejected")
+    c = parse_transcript(text(rec.data["chosen"], "chosen"), "chosen")
+    r = parse_transcript(text(rec.data["rejected"], "rejected"), "rejected")
+    prompt, c_tail, r_tail = split_shared_prefix(c, r)
+    return make_pair(ctx, rec, prompt, c_tail, r_tail)

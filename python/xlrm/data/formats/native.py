@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xlrm.data.formats._common import RowError, make_pair, messages, problem, require
+from xlrm.data.formats._common import make_pair, messages, optional_text, require
 
 NAME = "xlrm"
 
@@ -16,19 +16,15 @@ def matches(row: dict) -> bool:
     )
 
 
-def convert(records, ctx):
-    for rec in records:
-        try:
-            d = rec.data
-            require(d, "prompt", "chosen", "rejected")
-            c = make_pair(
-                ctx,
-                rec,
-                messages(d["prompt"], "prompt"),
-                messages(d["chosen"], "chosen"),
-                messages(d["rejected"], "rejected"),
-            )
-            c.pair["source"] = d.get("source") or ctx.source
-            yield c
-        except RowError as e:
-            yield problem(rec, e)
+def convert_row(rec, ctx):
+    d = rec.data
+    require(d, "prompt", "chosen", "rejected")
+    c = make_pair(
+        ctx,
+        rec,
+        messages(d["prompt"], "prompt"),
+        messages(d["chosen"], "chosen"),
+        messages(d["rejected"], "rejected"),
+    )
+    c.pair["source"] = optional_text(d.get("source"), "source") or ctx.source
+    return c

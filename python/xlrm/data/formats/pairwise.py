@@ -6,7 +6,7 @@ Covers OffsetBias (``instruction``, ``response1``/``response2`` or ``output_1``/
 
 from __future__ import annotations
 
-from xlrm.data.formats._common import RowError, assistant, make_pair, problem, user
+from xlrm.data.formats._common import RowError, assistant, make_pair, short, user
 
 NAME = "pairwise"
 
@@ -29,31 +29,27 @@ def matches(row: dict) -> bool:
     return _layout(row) is not None and ("instruction" in row or "prompt" in row)
 
 
-def convert(records, ctx):
-    label_override = ctx.columns.get("_label") if ctx.columns else None
-    for rec in records:
-        try:
-            d = rec.data
-            layout = _layout(d)
-            if layout is None:
-                raise RowError("missing_field", "response1", "no pair of responses found")
-            first, second, label, first_wins = layout
-            label = label_override or label
-            if d.get(label) is None:
-                raise RowError("missing_field", label, "which response is better is not given")
-            value = d[label]
-            second_wins = first_wins + 1 if isinstance(first_wins, int) else None
-            if value not in (first_wins, second_wins):
-                raise RowError("bad_label", label, f"expected {first_wins} or {second_wins}, got {value!r}")
-            good, bad = (first, second) if value == first_wins else (second, first)
-            key = "instruction" if "instruction" in d else "prompt"
-            yield make_pair(
-                ctx,
-                rec,
-                user(d[key], key),
-                assistant(d[good], good),
-                assistant(d[bad], bad),
-                subset=d.get("bias", d.get("_group")),
-            )
-        except RowError as e:
-            yield problem(rec, e)
+def convert_row(rec, ctx):
+    d = rec.data
+    layout = _layout(d)
+    if layout is None:
+        raise RowError("missing_field", "response1", "no pair of responses found")
+    first, second, label, first_wins = layout
+    label = (ctx.columns.get("_label") if ctx.columns else None) or label
+    if d.get(label) is None:
+        raise RowError("missing_field", label, "which response is better is not given")
+    value = d[label]
+    second_wins = first_wins + 1
+    # bool is an int in Python: True would pass for 1 without this
+    if isinstance(value, bool) or value not in (first_wins, second_wins):
+        raise RowError("bad_label", label, f"expected {first_wins} or {second_wins}, got {short(value)}")
+    good, bad = (first, second) if value == first_wins else (second, first)
+    key = "instruction" if "instruction" in d else "prompt"
+    return make_pair(
+        ctx,
+        rec,
+        user(d[key], key),
+        assistant(d[good], good),
+        assistant(d[bad], bad),
+        subset=d.get("bias", d.get("_group")),
+    )

@@ -3,8 +3,7 @@ RewardBench ``subset`` (mapped to its section) and a ``language`` code such as '
 
 from __future__ import annotations
 
-from xlrm.data.formats._common import RowError, assistant, make_pair, problem, require, user
-from xlrm.languages import normalize_code
+from xlrm.data.formats._common import assistant, make_pair, optional_text, require, user
 
 NAME = "rewardbench"
 
@@ -54,24 +53,16 @@ def matches(row: dict) -> bool:
     return isinstance(row.get("prompt"), str) and isinstance(row.get("chosen"), str) and "subset" in row
 
 
-def convert(records, ctx):
-    for rec in records:
-        try:
-            d = rec.data
-            require(d, "prompt", "chosen", "rejected")
-            subset = d.get("subset")
-            lang = normalize_code(d["language"]) if d.get("language") else ctx.language
-            if d.get("language") and lang is None:
-                raise RowError("unknown_language", "language", f"unknown code {d['language']!r}")
-            yield make_pair(
-                ctx,
-                rec,
-                user(d["prompt"], "prompt"),
-                assistant(d["chosen"], "chosen"),
-                assistant(d["rejected"], "rejected"),
-                language=lang,
-                category=section_of(subset) or ctx.category,
-                subset=subset,
-            )
-        except RowError as e:
-            yield problem(rec, e)
+def convert_row(rec, ctx):
+    d = rec.data
+    require(d, "prompt", "chosen", "rejected")
+    subset = optional_text(d.get("subset"), "subset")  # before the lookup: a list is unhashable
+    return make_pair(
+        ctx,
+        rec,
+        user(d["prompt"], "prompt"),
+        assistant(d["chosen"], "chosen"),
+        assistant(d["rejected"], "rejected"),
+        category=section_of(subset) or ctx.category,
+        subset=subset,
+    )

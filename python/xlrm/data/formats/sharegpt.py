@@ -3,7 +3,7 @@ plus ``chosen``/``rejected`` given as message objects or plain strings."""
 
 from __future__ import annotations
 
-from xlrm.data.formats._common import RowError, assistant, make_pair, messages, problem, require
+from xlrm.data.formats._common import assistant, make_pair, messages, require
 
 NAME = "sharegpt"
 
@@ -12,19 +12,15 @@ def matches(row: dict) -> bool:
     return "conversations" in row and "chosen" in row and "rejected" in row
 
 
-def convert(records, ctx):
-    for rec in records:
-        try:
-            d = rec.data
-            require(d, "conversations", "chosen", "rejected")
-            prompt = messages(d["conversations"], "conversations")
-            yield make_pair(
-                ctx,
-                rec,
-                prompt,
-                assistant(d["chosen"], "chosen"),
-                assistant(d["rejected"], "rejected"),
-                subset=d.get("_group"),
-            )
-        except RowError as e:
-            yield problem(rec, e)
+def convert_row(rec, ctx):
+    d = rec.data
+    require(d, "conversations", "chosen", "rejected")
+    prompt = messages(d["conversations"], "conversations")
+    return make_pair(
+        ctx,
+        rec,
+        prompt,
+        assistant(d["chosen"], "chosen"),
+        assistant(d["rejected"], "rejected"),
+        subset=d.get("_group"),
+    )

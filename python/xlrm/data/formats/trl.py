@@ -4,13 +4,12 @@ explicit ``prompt`` column or an implicit prompt shared by ``chosen`` and ``reje
 from __future__ import annotations
 
 from xlrm.data.formats._common import (
-    RowError,
     assistant,
     make_pair,
     messages,
-    problem,
     require,
     split_shared_prefix,
+    text,
     user,
 )
 
@@ -44,8 +43,8 @@ def convert_row(rec, ctx):
         c, r = messages(chosen, "chosen"), messages(rejected, "rejected")
         prompt, c_tail, r_tail = split_shared_prefix(c, r)
         return make_pair(ctx, rec, prompt, c_tail, r_tail)
-    if not isinstance(chosen, str) or not isinstance(rejected, str):
-        raise RowError("non_string_content", "chosen", "expected strings or message lists")
+    text(chosen, "chosen")
+    text(rejected, "rejected")
     prefix = _common_text_prefix(chosen, rejected)
     return make_pair(
         ctx,
@@ -54,11 +53,3 @@ def convert_row(rec, ctx):
         assistant(chosen[len(prefix) :], "chosen"),
         assistant(rejected[len(prefix) :], "rejected"),
     )
-
-
-def convert(records, ctx):
-    for rec in records:
-        try:
-            yield convert_row(rec, ctx)
-        except RowError as e:
-            yield problem(rec, e)
