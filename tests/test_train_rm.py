@@ -60,7 +60,7 @@ def _write_jsonl(path: Path, rows) -> Path:
 def _section(base: Path, langs, **kw) -> dict:
     training = {"max_steps": 30, "learning_rate": 5e-3, "per_device_train_batch_size": 4, "logging_steps": 5}
     return {
-        "model": {"path": str(base)},
+        "model": {"path": str(base), "device": "cpu"},
         "train_languages": langs,
         "val_fraction": 0.25,
         "tokenize": {"max_length": 64},
@@ -222,6 +222,71 @@ def test_two_processes_under_accelerate_launch(tmp_path, base):
     m = read_manifest(r / "rm")
     info = m["languages"]["en"]
     assert info["global_step"] == 3 and info["val_loss"] is not None
+    assert json.loads((r / "rm" / "en" / "metrics.json").read_text())["processes"] == 2
     assert (r / "rm" / "en" / "model" / "model.safetensors").is_file()
     # the stage (not one rank) records the counts: every pair is trained on or held out
     assert m["counts"]["out"] + m["counts"]["held_out"] == 16
+
+
+def test_two_processes_match_one_process_with_doubled_accumulation(tmp_path, base):
+    """Data parallelism is gradient accumulation across processes: two gloo processes under
+    `accelerate launch` (gradient_accumulation_steps 1) train like one process accumulating two
+    micro-batches, step by step.
+
+    Why the runs see the same global batch per optimizer step:
+
+    * one pair per micro-batch (`per_device_train_batch_size: 1`, `packing: false`): TRL's loss is
+      the mean over a micro-batch's pairs, divided by the accumulation steps; DDP averages the
+      ranks' gradients and the logged loss is the ranks' mean (`nested_gather(...).mean()`), so
+      both runs optimise and log the mean over the same two pairs. Packed rows hold varying
+      numbers of pairs (a per-rank mean is then not the global mean) and rank balancing orders
+      the rows for the world size, so packing is off here;
+    * `train_sampling_strategy: sequential`: accelerate's `BatchSamplerShard` deals batch k to
+      rank k % 2, i.e. pairs (0, 1), (2, 3), ... per step, the one process's accumulation order;
+      4 steps use 8 of the 10 training pairs, so `even_batches` never repeats one;
+    * the head's initialisation is seeded (and DDP broadcasts rank 0's weights); Llama has no
+      dropout; the learning-rate schedule counts optimizer steps in both.
+
+    Tolerance rel 1e-4 (abs 1e-6): the first loss is the same computation; after that the only
+    difference is float summation order (gloo's all-reduce of the two ranks' gradients vs
+    accumulating loss/2 gradients in one process, 1 vs 2 intra-op threads), ~1e-7 relative in
+    the gradients, which Adam at lr 5e-3 grows to ~2e-5 relative in the step-4 loss and ~3e-5
+    in the held-out loss (measured; the same from run to run on one machine).
+
+    Until `configs/accelerate/cpu.yaml` said MULTI_GPU, `accelerate launch` ran ONE plain
+    process for it (MULTI_CPU means mpirun), so "two processes" trained on half the global batch;
+    and the held-out scoring counted the pairs `even_batches` repeats on the short rank."""
+    r = tmp_path / "r"
+    raw = _write_jsonl(tmp_path / "raw.jsonl", _planted(16))
+    assert main(["data", str(raw), "--out", str(r / "data")]) == 0
+    same = {
+        "max_steps": 4,
+        "logging_steps": 1,
+        "learning_rate": 5e-3,
+        "per_device_train_batch_size": 1,
+        "packing": False,
+        "train_sampling_strategy": "sequential",
+        "eval_strategy": "no",  # the held-out pairs are scored once, after training
+    }
+    runs = {"two": (2, 1), "one": (1, 2)}  # processes, gradient accumulation
+    logs, metrics = {}, {}
+    for name, (procs, ga) in runs.items():
+        section = _section(base, ["en"], training={**same, "gradient_accumulation_steps": ga})
+        extra = {"num_processes": 2, "accelerate_config": "cpu"} if procs == 2 else {}
+        run = _yaml(tmp_path / f"{name}.yaml", {"train_rm": {**section, **extra}})
+        assert main(["train-rm", str(r / "data"), "--out", str(r / name), "--config", str(run)]) == 0
+        metrics[name] = json.loads((r / name / "en" / "metrics.json").read_text())
+        logs[name] = json.loads((r / name / "en" / "train_log.json").read_text())
+    assert metrics["two"]["processes"] == 2 and metrics["one"]["processes"] == 1
+    assert metrics["two"]["global_step"] == metrics["one"]["global_step"] == 4
+    two = [h["loss"] for h in logs["two"]["train"]]
+    one = [h["loss"] for h in logs["one"]["train"]]
+    assert len(two) == len(one) == 4
+    assert max(one) - min(one) > 0.1  # the curve moves
+    assert two == pytest.approx(one, rel=1e-4, abs=1e-6)
+    # every held-out pair scored once, by one of the two processes
+    assert (
+        metrics["two"]["val_pairs"] == metrics["one"]["val_pairs"] == metrics["one"]["pairs"]["val"]["used"]
+    )
+    for key in ("val_loss", "val_margin", "val_accuracy"):
+        assert metrics["two"][key] == pytest.approx(metrics["one"][key], rel=1e-4, abs=1e-6), key

@@ -278,11 +278,40 @@ def build_reward_config(
 # --- scoring, logs, curves --------------------------------------------------------------------
 
 
+def _eval_batches(trainer):
+    """The eval rows in batches, each row scored by exactly one process.
+
+    One process: the trainer's eval dataloader. Several: a contiguous shard of the rows per
+    process in a plain DataLoader — not the accelerate-prepared one, whose ``even_batches``
+    pads the last batch of the short ranks with rows from the start (16 "pairs" from 6 held
+    out with 2 ranks and eval batches of 8), and ``gather`` does not drop those repeats."""
+    acc = trainer.accelerator
+    if acc.num_processes == 1:
+        return trainer.get_eval_dataloader()
+    from datasets import Dataset as HFDataset
+    from torch.utils.data import DataLoader
+
+    ds = trainer.eval_dataset
+    if isinstance(ds, HFDataset):
+        ds = trainer._remove_unused_columns(ds, description="evaluation")
+        ds = ds.shard(num_shards=acc.num_processes, index=acc.process_index, contiguous=True)
+    else:
+        from torch.utils.data import Subset
+
+        ds = Subset(ds, range(acc.process_index, len(ds), acc.num_processes))
+    collate = trainer.data_collator
+    if not isinstance(trainer.eval_dataset, HFDataset):
+        collate = trainer._get_collator_with_removed_columns(collate, description="evaluation")
+    return DataLoader(
+        ds, batch_size=trainer.args.per_device_eval_batch_size, collate_fn=collate, shuffle=False
+    )
+
+
 def score_eval_pairs(trainer) -> dict:
     """Score every held-out pair with the trained model (the trainer's eval data, packed or
     padded): ``accuracy`` (fraction with chosen > rejected), ``loss`` (mean Bradley-Terry loss,
-    no margin), ``margin`` (mean chosen − rejected), ``pairs``. With several processes the
-    differences are gathered from all of them (each scores its shard of the eval rows)."""
+    no margin), ``margin`` (mean chosen − rejected), ``pairs``. With several processes each
+    scores its own shard of the eval rows (every pair once) and the differences are gathered."""
     import torch
 
     model = trainer.model
@@ -290,7 +319,7 @@ def score_eval_pairs(trainer) -> dict:
     model.eval()
     diffs = []
     with torch.no_grad():
-        for batch in trainer.get_eval_dataloader():
+        for batch in _eval_batches(trainer):
             batch = trainer._prepare_inputs(batch)
             with trainer.compute_loss_context_manager():
                 _, out = trainer.compute_loss(model, batch, return_outputs=True)
@@ -421,8 +450,9 @@ def train_reward_model(
     ``train-rm`` stage): ``pairs`` (train/val: in, used, truncated and dropped per reason),
     ``packing``, ``tokens_seen`` (real tokens trained on in this call), ``tokens_per_s`` (over
     ``train_runtime_s``, the Trainer's wall time, evaluations included), ``wall_s``,
-    ``global_step``, ``epoch``, ``resumed_from``, ``final_train_loss``, ``mean_train_loss``,
-    ``val_accuracy``, ``val_loss``, ``val_margin``, ``val_pairs``, ``template``,
+    ``global_step``, ``epoch``, ``processes`` (data-parallel processes), ``resumed_from``,
+    ``final_train_loss``, ``mean_train_loss``, ``val_accuracy``, ``val_loss``, ``val_margin``,
+    ``val_pairs``, ``template``,
     ``attn_implementation``, ``attn_reason``, ``model`` (load info), ``training_args`` and
     ``files``.
 
@@ -556,6 +586,7 @@ def train_reward_model(
             "wall_s": time.perf_counter() - t0,
             "global_step": trainer.state.global_step,
             "epoch": trainer.state.epoch,
+            "processes": trainer.accelerator.num_processes,
             "resumed_from": str(resume) if resume else None,
             "final_train_loss": last_loss,
             "mean_train_loss": float(result.training_loss),
