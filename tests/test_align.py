@@ -496,6 +496,8 @@ def test_killed_dpo_resumes_from_its_last_checkpoint(tmp_path, base, rms):
     assert not (tmp_path / "a").exists()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
+    # progress: false and --quiet: no bar from datasets, TRL's reference pass or weight loading
+    assert not [s for s in ("Computing reference", "Tokenizing", "Loading weights") if s in done.stderr]
     m = read_manifest(tmp_path / "a")
     assert {"sample/ko", "label/ko/ko", "answers/ko/base"} <= set(m["units_reused"])  # adopted, not redone
     p = m["policies"]["ko/ko"]

@@ -39,7 +39,9 @@ from xlrm.train.trainer_support import (
     checkpointing_names,
     config_fields,
     jsonable,
+    progress_bars,
     save_trained_model,
+    write_unit_metrics,
 )
 
 log = logging.getLogger(__name__)
@@ -279,28 +281,23 @@ def train_dpo(
 
 def train_from_spec(spec_path: str | Path) -> dict:
     """Run the DPO unit a spec file describes (written by the align stage)."""
-    import os
-
     from xlrm.models import ModelOptions
 
     spec_path = Path(spec_path)
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    metrics = train_dpo(
-        pq.read_table(spec["pairs"]),
-        opts=ModelOptions(**spec["model"]),
-        training=spec["training"],
-        lora=spec["lora"],
-        out_dir=spec["out_dir"],
-        chat_template=spec.get("chat_template"),
-        gradient_checkpointing=spec["gradient_checkpointing"],
-        progress=spec["progress"],
-    )
+    with progress_bars(spec["progress"]):
+        metrics = train_dpo(
+            pq.read_table(spec["pairs"]),
+            opts=ModelOptions(**spec["model"]),
+            training=spec["training"],
+            lora=spec["lora"],
+            out_dir=spec["out_dir"],
+            chat_template=spec.get("chat_template"),
+            gradient_checkpointing=spec["gradient_checkpointing"],
+            progress=spec["progress"],
+        )
     metrics = {**metrics, "unit": spec["unit"]}
-    if int(os.environ.get("RANK", "0")) == 0:
-        out = spec_path.parent / METRICS
-        tmp = out.with_suffix(".part")
-        tmp.write_text(json.dumps(metrics, indent=1, default=str), encoding="utf-8")
-        tmp.replace(out)
+    write_unit_metrics(spec_path, metrics, METRICS)
     return metrics
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from xlrm.train.trainer_support import progress_bars, write_unit_metrics
+
 
 def train_from_spec(spec_path: str | Path) -> dict:
     from xlrm.models import ModelOptions
@@ -19,31 +21,22 @@ def train_from_spec(spec_path: str | Path) -> dict:
     spec_path = Path(spec_path)
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     val = pq.read_table(spec["val"])
-    metrics = train_reward_model(
-        pq.read_table(spec["train"]),
-        val if val.num_rows else None,
-        opts=ModelOptions(**spec["model"]),
-        training=spec["training"],
-        tokenize=TokenizeConfig(**spec["tokenize"]),
-        out_dir=spec["out_dir"],
-        train_top_blocks=spec["train_top_blocks"],
-        lora=spec["lora"],
-        gradient_checkpointing=spec["gradient_checkpointing"],
-        progress=spec["progress"],
-    )
+    with progress_bars(spec["progress"]):
+        metrics = train_reward_model(
+            pq.read_table(spec["train"]),
+            val if val.num_rows else None,
+            opts=ModelOptions(**spec["model"]),
+            training=spec["training"],
+            tokenize=TokenizeConfig(**spec["tokenize"]),
+            out_dir=spec["out_dir"],
+            train_top_blocks=spec["train_top_blocks"],
+            lora=spec["lora"],
+            gradient_checkpointing=spec["gradient_checkpointing"],
+            progress=spec["progress"],
+        )
     metrics = {**metrics, "unit": spec["unit"]}
-    if _is_main_process():
-        out = spec_path.parent / "metrics.json"
-        tmp = out.with_suffix(".part")
-        tmp.write_text(json.dumps(metrics, indent=1, default=str), encoding="utf-8")
-        tmp.replace(out)
+    write_unit_metrics(spec_path, metrics, "metrics.json")
     return metrics
-
-
-def _is_main_process() -> bool:
-    import os
-
-    return int(os.environ.get("RANK", "0")) == 0
 
 
 if __name__ == "__main__":

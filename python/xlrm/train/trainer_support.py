@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,42 @@ def launch_unit(spec_path: Path, module: str, *, num_processes: int, config: str
             hint="its output is above; rerun the same command to resume from the last checkpoint",
         )
     return json.loads((spec_path.parent / metrics).read_text(encoding="utf-8"))
+
+
+@contextmanager
+def progress_bars(shown: bool):
+    """With ``shown`` False, hide the bars of transformers (weight loading), datasets (map) and
+    TRL's own tqdm loops (reference log-probs) for the duration: ``progress: false`` means a
+    quiet unit, and the Trainer's ``disable_tqdm`` covers only the training loop."""
+    if shown:
+        yield
+        return
+    import datasets.utils.logging as ds_logging
+    import transformers.utils.logging as tf_logging
+
+    saved_env = os.environ.get("TQDM_DISABLE")
+    tf_on, ds_on = tf_logging.is_progress_bar_enabled(), ds_logging.is_progress_bar_enabled()
+    os.environ["TQDM_DISABLE"] = "1"
+    tf_logging.disable_progress_bar()
+    ds_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if saved_env is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = saved_env
+        if tf_on:
+            tf_logging.enable_progress_bar()
+        if ds_on:
+            ds_logging.enable_progress_bar()
+
+
+def write_unit_metrics(spec_path: Path, metrics: dict, name: str) -> None:
+    """Rank 0 writes a unit's metrics beside its spec, atomically (the stage reads them)."""
+    if int(os.environ.get("RANK", "0")) != 0:
+        return
+    out = spec_path.parent / name
+    tmp = out.with_suffix(".part")
+    tmp.write_text(json.dumps(metrics, indent=1, default=str), encoding="utf-8")
+    tmp.replace(out)
