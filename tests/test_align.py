@@ -9,9 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ import yaml
 
 pytest.importorskip("trl")
 
+from loopback_chat import ChatServer, user_messages  # noqa: E402
 from tiny_models import tiny_llama, word_tokenizer  # noqa: E402
 from xlrm.cli import main  # noqa: E402
 from xlrm.errors import InputError  # noqa: E402
@@ -200,56 +199,20 @@ def test_dpo_trains_full_and_lora_and_refuses_unknown_keys(tmp_path, base):
 # --- judging -----------------------------------------------------------------------------------
 
 
-class _JudgeServer:
+def _verdict_by_length(body: dict, req: dict) -> str:
+    user = user_messages(body)[0]
+    a = user.split("[Answer A]\n", 1)[1].split("\n\n[Answer B]", 1)[0]
+    b = user.split("[Answer B]\n", 1)[1].split("\n\nReply with", 1)[0]
+    na, nb = len(a.split()), len(b.split())
+    return "[[A]]" if na > nb else "[[B]]" if nb > na else "[[tie]]"
+
+
+def _judge_server(status: int = 200) -> ChatServer:
     """An OpenAI-compatible judge on 127.0.0.1: prefers the answer with more words (both orders
     agree), or answers every request with ``status``."""
-
-    def __init__(self, status: int = 200):
-        self.requests = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests += 1
-                if status != 200:
-                    self.send_response(status)
-                    self.end_headers()
-                    self.wfile.write(b'{"error": "no"}')
-                    return
-                user = [m["content"] for m in body["messages"] if m["role"] == "user"][0]
-                a = user.split("[Answer A]\n", 1)[1].split("\n\n[Answer B]", 1)[0]
-                b = user.split("[Answer B]\n", 1)[1].split("\n\nReply with", 1)[0]
-                verdict = (
-                    "[[A]]"
-                    if len(a.split()) > len(b.split())
-                    else "[[B]]"
-                    if len(b.split()) > len(a.split())
-                    else "[[tie]]"
-                )
-                reply = json.dumps(
-                    {"choices": [{"message": {"role": "assistant", "content": verdict}}]}
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    if status != 200:
+        return ChatServer(lambda body, req: (status, {}, b'{"error": "no"}', None))
+    return ChatServer(_verdict_by_length)
 
 
 def test_win_rate_rows_count_ties_half_and_undecided_apart():
@@ -332,19 +295,16 @@ def test_align_chain_from_train_rm(tmp_path, base, rms, capsys):
     )
 
     # another judge: only the judging reruns; an endpoint judge records both orders' raw replies
-    with _JudgeServer() as srv:
-        cfg = _align(
-            base,
-            judge={
-                "kind": "endpoint",
-                "base_url": srv.url,
-                "model": "j",
-                "api_key_env": "",
-                "bootstrap": 200,
-            },
-        )
-        run2 = _yaml(tmp_path / "run2.yaml", {"align": cfg})
-        assert main(["align", str(rms), "--config", str(run2), "--out", str(out), "--quiet"]) == 0
+    def endpoint_judge(url: str) -> dict:
+        judge = {"kind": "endpoint", "base_url": url, "model": "j", "api_key_env": "", "bootstrap": 200}
+        return _align(base, judge=judge)
+
+    def align(cfg: dict, name: str, *flags: str) -> int:
+        run_yaml = _yaml(tmp_path / f"{name}.yaml", {"align": cfg})
+        return main(["align", str(rms), "--config", str(run_yaml), "--out", str(out), *flags])
+
+    with _judge_server() as srv:
+        assert align(endpoint_judge(srv.url), "run2", "--quiet") == 0
     m2 = read_manifest(out)
     assert {u.split("/")[0] for u in m2["units_reused"]} == {"sample", "answers", "label", "dpo"}
     assert not any(u.startswith("judge/") for u in m2["units_reused"])
@@ -353,31 +313,10 @@ def test_align_chain_from_train_rm(tmp_path, base, rms, capsys):
     assert srv.requests == 2 * 3 * 4
 
     # a refusing endpoint is a clear error, and the previous output stays
-    with _JudgeServer(status=401) as srv:
-        cfg = _align(
-            base,
-            judge={
-                "kind": "endpoint",
-                "base_url": srv.url,
-                "model": "j",
-                "api_key_env": "",
-                "bootstrap": 200,
-            },
-        )
+    with _judge_server(status=401) as srv:
+        cfg = endpoint_judge(srv.url)
         capsys.readouterr()
-        assert (
-            main(
-                [
-                    "align",
-                    str(rms),
-                    "--config",
-                    str(_yaml(tmp_path / "r3.yaml", {"align": cfg})),
-                    "--out",
-                    str(out),
-                ]
-            )
-            == 2
-        )
+        assert align(cfg, "r3") == 2
     err = capsys.readouterr().err
     assert "401" in err and "API key" in err
     assert read_manifest(out)["fingerprint"] == m2["fingerprint"]
@@ -386,20 +325,7 @@ def test_align_chain_from_train_rm(tmp_path, base, rms, capsys):
     cfg = _align(
         base, judge={"kind": "hf", "path": str(base), "max_tokens": 3, "max_retries": 0, "bootstrap": 200}
     )
-    assert (
-        main(
-            [
-                "align",
-                str(rms),
-                "--config",
-                str(_yaml(tmp_path / "r4.yaml", {"align": cfg})),
-                "--out",
-                str(out),
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert align(cfg, "r4", "--quiet") == 0
     m4 = read_manifest(out)
     assert m4["counts"]["judge_undecided"] == m4["counts"]["judged_prompts"] == 4 * 3
     assert all(math.isnan(r["win_rate"]) for r in pq.read_table(out / "win_rates.parquet").to_pylist())

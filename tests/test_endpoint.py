@@ -16,11 +16,11 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from loopback_chat import Loopback, completion, json_answer
 from xlrm.config import from_dict
 from xlrm.endpoint import (
     MASK,
@@ -58,72 +58,6 @@ def assert_no_key(k: str, *texts: str) -> None:
     for text in texts:
         for piece in fragments(k):
             assert piece not in text, f"key material {piece!r} leaked into: {text[:500]!r}"
-
-
-def completion(content: str) -> dict:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 3, "completion_tokens": len(content.split()), "total_tokens": 9},
-    }
-
-
-class Loopback:
-    """An HTTP server on 127.0.0.1 whose answers come from ``respond(request) -> (status, headers,
-    body bytes, reason)``; it records (method, path, headers, body) of every request."""
-
-    def __init__(self, respond):
-        self.respond = respond
-        self.seen: list[dict] = []
-        self.lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _serve(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(n) if n else b""
-                req = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": raw}
-                with server.lock:
-                    server.seen.append(req)
-                status, headers, body, reason = server.respond(req)
-                self.send_response(status, reason)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_POST = do_GET = _serve  # noqa: N815 - http.server's naming
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-
-def json_answer(status: int, payload, headers=None, reason=None):
-    return (
-        status,
-        {"Content-Type": "application/json", **(headers or {})},
-        json.dumps(payload).encode(),
-        reason,
-    )
 
 
 def endpoint(url: str, **kw) -> Endpoint:

@@ -9,15 +9,13 @@ pair is asked in both orders and that the swap is undone.
 from __future__ import annotations
 
 import json
-import random
 import re
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
 
+from loopback_chat import ChatServer, completion, user_messages
 from xlrm.endpoint import EndpointRefused, EndpointTimeout
 from xlrm.errors import ConfigError, InputError, XlrmError
 from xlrm.eval.judge import (
@@ -34,68 +32,32 @@ ENV = "XLRM_JUDGE_TEST_KEY"
 ANSWERS = re.compile(r"\[Answer A\]\n(.*?)\n\n\[Answer B\]\n(.*?)\n\nReply with", re.DOTALL)
 
 
-class JudgeServer:
+class JudgeServer(ChatServer):
     """Chat completions on 127.0.0.1; ``policy(a, b, body) -> reply`` or ``(status, message)``."""
 
     def __init__(self, policy, *, jitter_s: float = 0.0):
-        self.policy = policy
-        self.jitter_s = jitter_s
-        self.asked: list[dict] = []
-        self.lock = threading.Lock()
-        server = self
+        def reply(body, req):
+            out = policy(*_answers(body), body)
+            if isinstance(out, tuple):
+                return out
+            return completion(out, id="chatcmpl-judge", prompt_tokens=10, completion_tokens=3)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+        super().__init__(reply, jitter_s=jitter_s)
 
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-                m = ANSWERS.search(first_user)
-                a, b = (m.group(1), m.group(2)) if m else (None, None)
-                with server.lock:
-                    server.asked.append(
-                        {"a": a, "b": b, "body": body, "auth": self.headers.get("Authorization")}
-                    )
-                if server.jitter_s:  # answers come back out of order under concurrency
-                    time.sleep(random.uniform(0, server.jitter_s))
-                out = server.policy(a, b, body)
-                if isinstance(out, tuple):
-                    status, payload = out[0], {"error": {"message": out[1]}}
-                else:
-                    status = 200
-                    payload = {
-                        "id": "chatcmpl-judge",
-                        "object": "chat.completion",
-                        "choices": [
-                            {
-                                "index": 0,
-                                "message": {"role": "assistant", "content": out},
-                                "finish_reason": "stop",
-                            }
-                        ],
-                        "usage": {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13},
-                    }
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    @property
+    def asked(self) -> list[dict]:
+        """Each request as it arrived: the answers A and B in the prompt, the body, the key sent."""
+        out = []
+        for req in list(self.seen):
+            body = json.loads(req["body"])
+            a, b = _answers(body)
+            out.append({"a": a, "b": b, "body": body, "auth": req["headers"].get("Authorization")})
+        return out
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+def _answers(body: dict) -> tuple[str | None, str | None]:
+    m = ANSWERS.search(user_messages(body)[0])
+    return (m.group(1), m.group(2)) if m else (None, None)
 
 
 def msg(role, content):

@@ -19,12 +19,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
+from loopback_chat import Loopback, completion, json_answer
 from xlrm.cli import main
 from xlrm.config import from_dict
 from xlrm.translate.backends import BackendError, make_backend
@@ -81,6 +81,18 @@ def msg(role, content):
     return {"role": role, "content": content}
 
 
+def simple_pair(pid: str, question: str, chosen: str, rejected: str) -> dict:
+    """An English pair of one user turn and one assistant answer each side."""
+    return {
+        "id": pid,
+        "prompt": [msg("user", question)],
+        "chosen": [msg("assistant", chosen)],
+        "rejected": [msg("assistant", rejected)],
+        "language": "en",
+        "source": "unit",
+    }
+
+
 PAIRS = [
     {
         "id": "p1",
@@ -98,22 +110,18 @@ PAIRS = [
         "language": "en",
         "source": "unit",
     },
-    {
-        "id": "p2",
-        "prompt": [msg("user", "What is the derivative of $x^2$?")],
-        "chosen": [msg("assistant", "The derivative of $x^2$ is $2x$.")],
-        "rejected": [msg("assistant", "The derivative of $x^2$ is $x$.")],
-        "language": "en",
-        "source": "unit",
-    },
-    {
-        "id": "p3",
-        "prompt": [msg("user", "Tell me a fun fact about cats.")],
-        "chosen": [msg("assistant", "Cats sleep for about twelve to sixteen hours a day.")],
-        "rejected": [msg("assistant", "Cats are a kind of fish that live in the sea.")],
-        "language": "en",
-        "source": "unit",
-    },
+    simple_pair(
+        "p2",
+        "What is the derivative of $x^2$?",
+        "The derivative of $x^2$ is $2x$.",
+        "The derivative of $x^2$ is $x$.",
+    ),
+    simple_pair(
+        "p3",
+        "Tell me a fun fact about cats.",
+        "Cats sleep for about twelve to sixteen hours a day.",
+        "Cats are a kind of fish that live in the sea.",
+    ),
 ]
 EXPECTED_ES_P1 = {
     "prompt": [
@@ -130,10 +138,11 @@ EXPECTED_ES_P1 = {
 }
 
 
-class StandIn:
+class StandIn(Loopback):
     """A chat-completions server on 127.0.0.1: table lookup, unknown text echoed back (a copy)."""
 
     def __init__(self, table=TABLE, *, translate=None, retry_table=None):
+        super().__init__()
         self.table = table
         self.translate_fn = translate
         self.retry_table = retry_table or {}
@@ -141,99 +150,56 @@ class StandIn:
         self.stall_s = 0.0  # sleep before answering the next request (then reset)
         self.hang_after: int | None = None  # requests beyond this many hang until `release`
         self.release = threading.Event()
-        self.lock = threading.Lock()
         self.received: list[str] = []
         self.answered: list[tuple[str, str, int]] = []  # (text, target, attempt)
         self.auth: list[str | None] = []
         self.bodies: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                server.handle(self)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
 
     def __exit__(self, *exc):
         self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__exit__(*exc)
 
-    def _send(self, h, status, payload, headers=None):
-        data = json.dumps(payload, ensure_ascii=False).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            h.send_header(k, v)
-        h.end_headers()
-        h.wfile.write(data)
-
-    def handle(self, h):
-        body = json.loads(h.rfile.read(int(h.headers["Content-Length"])))
+    def arrived(self, req):  # under the lock
+        body = json.loads(req["body"])
         user = body["messages"][-1]["content"]
-        tgt = NAMES[re.search(r" to (\w+)\.", user).group(1)]
-        text = user.split("\n\n", 1)[1]
-        attempt = int(body.get("seed", 0))
-        with self.lock:
-            self.received.append(text)
-            self.auth.append(h.headers.get("Authorization"))
-            self.bodies.append(body)
-            n = len(self.received)
-            failure = self.failures.pop(0) if self.failures else None
-            stall, self.stall_s = self.stall_s, 0.0
-        if h.path != "/v1/chat/completions":
-            return self._send(h, 404, {"error": {"message": f"no route {h.path}"}})
-        if failure is not None:
-            status, headers = failure
-            return self._send(h, status, {"error": {"message": "try again later"}}, headers)
-        if self.hang_after is not None and n > self.hang_after:
+        req["tgt"] = NAMES[re.search(r" to (\w+)\.", user).group(1)]
+        req["text"] = user.split("\n\n", 1)[1]
+        self.received.append(req["text"])
+        self.auth.append(req["headers"].get("Authorization"))
+        self.bodies.append(body)
+        req["json"], req["n"] = body, len(self.received)
+        req["failure"] = self.failures.pop(0) if self.failures else None
+        req["stall"], self.stall_s = self.stall_s, 0.0
+
+    def respond(self, req):
+        body, text, tgt = req["json"], req["text"], req["tgt"]
+        user, attempt = body["messages"][-1]["content"], int(body.get("seed", 0))
+        if req["path"] != "/v1/chat/completions":
+            return json_answer(404, {"error": {"message": f"no route {req['path']}"}}, ensure_ascii=False)
+        if req["failure"] is not None:
+            status, headers = req["failure"]
+            return json_answer(status, {"error": {"message": "try again later"}}, headers, ensure_ascii=False)
+        if self.hang_after is not None and req["n"] > self.hang_after:
             self.release.wait(30)
-            return  # the client is gone: close without answering
-        if stall:
-            time.sleep(stall)
+            return None  # the client is gone: close without answering
+        if req["stall"]:
+            time.sleep(req["stall"])
         if attempt and text in self.retry_table:
             out = self.retry_table[text][tgt]
         elif self.translate_fn is not None:
             out = self.translate_fn(text, tgt)
         else:
             out = self.table.get(text, {}).get(tgt, text)
-        try:
-            self._send(
-                h,
-                200,
-                {
-                    "id": f"chatcmpl-{n}",
-                    "object": "chat.completion",
-                    "model": body["model"],
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": out},
-                            "finish_reason": "stop",
-                        }
-                    ],
-                    "usage": {
-                        "prompt_tokens": len(user.split()),
-                        "completion_tokens": len(out.split()),
-                        "total_tokens": len(user.split()) + len(out.split()),
-                    },
-                },
-            )
-        except (BrokenPipeError, ConnectionResetError):
-            return
-        with self.lock:
-            self.answered.append((text, tgt, attempt))
+        req["answered"] = (text, tgt, attempt)
+        payload = completion(
+            out, id=f"chatcmpl-{req['n']}", model=body["model"], prompt_tokens=len(user.split())
+        )
+        return json_answer(200, payload, ensure_ascii=False)
+
+    def sent(self, req, answer):
+        if "answered" in req:
+            with self.lock:
+                self.answered.append(req["answered"])
 
 
 def cfg_for(url, **kw) -> TranslateConfig:
@@ -390,52 +356,21 @@ def test_cli_end_to_end_and_unknown_language(pairs_file, tmp_path, capsys):
         "  openai:\n    base_url: PLACEHOLDER\n    backoff_s: 0.01\n",
         encoding="utf-8",
     )
+
+    def run(out_name: str, *languages: str) -> int:
+        args = ["translate", str(pairs_file), "--out", str(tmp_path / out_name), "--config", str(cfg)]
+        return main([*args, "--languages", *languages])
+
     with StandIn() as server:
         cfg.write_text(cfg.read_text().replace("PLACEHOLDER", server.url), encoding="utf-8")
-        rc = main(
-            [
-                "translate",
-                str(pairs_file),
-                "--out",
-                str(tmp_path / "out"),
-                "--config",
-                str(cfg),
-                "--languages",
-                "es",
-                "ko",
-            ]
-        )
+        rc = run("out", "es", "ko")
         out = capsys.readouterr().out
         assert rc == 0, out
         assert "translate: 3 in, 6 out, 0 dropped" in out
         assert m_counts(tmp_path / "out")["languages"]["es"]["translated"] == 10
-        rc = main(
-            [
-                "translate",
-                str(pairs_file),
-                "--out",
-                str(tmp_path / "out"),
-                "--config",
-                str(cfg),
-                "--languages",
-                "es",
-                "ko",
-            ]
-        )
+        rc = run("out", "es", "ko")
         assert rc == 0 and "(unchanged, skipped)" in capsys.readouterr().out
-    rc = main(
-        [
-            "translate",
-            str(pairs_file),
-            "--out",
-            str(tmp_path / "bad"),
-            "--config",
-            str(cfg),
-            "--languages",
-            "es",
-            "kr",
-        ]
-    )
+    rc = run("bad", "es", "kr")
     err = capsys.readouterr().err
     assert rc == 2 and "unknown language code 'kr' (did you mean 'ko'?)" in err
     assert not (tmp_path / "bad").exists()
@@ -444,30 +379,27 @@ def test_cli_end_to_end_and_unknown_language(pairs_file, tmp_path, capsys):
 def test_failed_checks_are_retried_or_dropped_never_kept(tmp_path):
     pairs = [
         *PAIRS,
-        {  # the stand-in does not know this text: it answers a copy of the source
-            "id": "p4",
-            "prompt": [msg("user", "Please describe the weather in Madrid today.")],
-            "chosen": [msg("assistant", "It is sunny and warm in Madrid today.")],
-            "rejected": [msg("assistant", "I do not know how to do that.")],
-            "language": "en",
-            "source": "unit",
-        },
-        {  # chosen and rejected are the same text: no preference left
-            "id": "p5",
-            "prompt": [msg("user", "Tell me a fun fact about cats.")],
-            "chosen": [msg("assistant", "Cats are a kind of fish that live in the sea.")],
-            "rejected": [msg("assistant", "Cats are a kind of fish that live in the sea.")],
-            "language": "en",
-            "source": "unit",
-        },
-        {  # answered in Italian instead of Spanish
-            "id": "p6",
-            "prompt": [msg("user", "Tell me a fun fact about cats.")],
-            "chosen": [msg("assistant", "Cats have five toes on their front paws.")],
-            "rejected": [msg("assistant", "Cats are a kind of fish that live in the sea.")],
-            "language": "en",
-            "source": "unit",
-        },
+        # the stand-in does not know this text: it answers a copy of the source
+        simple_pair(
+            "p4",
+            "Please describe the weather in Madrid today.",
+            "It is sunny and warm in Madrid today.",
+            "I do not know how to do that.",
+        ),
+        # chosen and rejected are the same text: no preference left
+        simple_pair(
+            "p5",
+            "Tell me a fun fact about cats.",
+            "Cats are a kind of fish that live in the sea.",
+            "Cats are a kind of fish that live in the sea.",
+        ),
+        # answered in Italian instead of Spanish
+        simple_pair(
+            "p6",
+            "Tell me a fun fact about cats.",
+            "Cats have five toes on their front paws.",
+            "Cats are a kind of fish that live in the sea.",
+        ),
     ]
     table = {
         **TABLE,
@@ -559,14 +491,12 @@ def fake_translation(text: str, tgt: str) -> str:
 def resume_pairs(n: int = 12):
     topics = ["rivers", "mountains", "trains", "bread", "music", "stars"]
     return [
-        {
-            "id": f"r{i}",
-            "prompt": [msg("user", f"Question {i}: what do you know about {topics[i % 6]} number {i}?")],
-            "chosen": [msg("assistant", f"A careful answer {i} about {topics[i % 6]}, with several facts.")],
-            "rejected": [msg("assistant", f"A lazy answer {i}.")],
-            "language": "en",
-            "source": "unit",
-        }
+        simple_pair(
+            f"r{i}",
+            f"Question {i}: what do you know about {topics[i % 6]} number {i}?",
+            f"A careful answer {i} about {topics[i % 6]}, with several facts.",
+            f"A lazy answer {i}.",
+        )
         for i in range(n)
     ]
 
