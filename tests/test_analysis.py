@@ -173,7 +173,10 @@ def test_analyze_end_to_end(tiny, tmp_path):
     assert not (out / "plots" / "spectra_layer1.png").exists()
     assert (out / "metrics.csv").is_file() and "| drift | ko |" in (out / "metrics.md").read_text()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"]["per_language"] == {lang: 8 for lang in LANGS}
+    c = manifest["counts"]
+    assert c["per_language"] == {lang: 8 for lang in LANGS}
+    # probe pairs: every one read is analysed or dropped with its reason
+    assert c["out"] == 8 * len(LANGS) and c["in"] == c["out"] + sum(c["dropped_by_reason"].values())
     for t in manifest["model_timings"].values():
         assert t["forward_s"] > 0 and t["stats_s"] > 0 and t["load_s"] > 0
     assert not list(out.glob("states/*"))

@@ -151,14 +151,20 @@ def from_dict(cls: type[T], data: dict, where: str = "config", prefix: str = "")
     try:
         obj = cls(**kwargs)
     except TypeError as e:  # a required field left out
-        raise ConfigError(f"{where}: {prefix or cls.__name__}: {e}") from None
+        raise ConfigError(f"{_place(where, cls, prefix)}: {e}") from None
     validate = getattr(obj, "validate", None)
     if validate is not None:
         try:
             validate()
         except ValueError as e:
-            raise ConfigError(f"{where}: {prefix.rstrip('.') or cls.__name__}: {e}") from None
+            raise ConfigError(f"{_place(where, cls, prefix.rstrip('.'))}: {e}") from None
     return obj
+
+
+def _place(where: str, cls: type, prefix: str) -> str:
+    # without a file, `where` is the class name already: say it once
+    inner = prefix or cls.__name__
+    return inner if where == inner else f"{where}: {inner}"
 
 
 def to_dict(obj) -> dict:

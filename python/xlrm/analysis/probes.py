@@ -20,6 +20,7 @@ class Probes:
     languages: list[str]
     ids: list[str]
     dropped: Counter = field(default_factory=Counter)
+    rows_used: int = 0  # probe pairs kept (a pair gives two texts with `text: both`)
 
     def __len__(self) -> int:
         return len(self.conversations)
@@ -105,5 +106,6 @@ def load_probes(spec: str, *, languages: list[str], max_per_language: int, text:
         languages=[t[2] for t in items],
         ids=[t[3] for t in items],
         dropped=dropped,
+        rows_used=sum(taken.values()),
     )
     return probes

@@ -66,9 +66,11 @@ def run_analyze(cfg: AnalyzeConfig, inputs: list[str] = ()) -> dict:
                 log.warning("matplotlib is not installed; no plots (pip install 'xlrm[plots]')")
         if cfg.save_states:
             outputs.append(Output("states", "states"))
+        # rows are probe pairs: every one read is analysed or dropped with a reason
         counts = {
-            "in": len(probes),
-            "out": n_rows,
+            "in": probes.rows_used + sum(probes.dropped.values()),
+            "out": probes.rows_used,
+            "texts": len(probes),
             "per_language": probes.language_counts(),
             "dropped_by_reason": dict(probes.dropped),
             "models": len(reports),
