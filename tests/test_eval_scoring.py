@@ -538,3 +538,26 @@ def test_unreadable_inputs(tmp_path):
     with pytest.raises(InputError, match="malformed JSON") as e:
         read_scores(tmp_path / "s.jsonl")
     assert e.value.row == 2
+
+
+def test_pairs_outside_the_sections_get_their_own_matrix(tmp_path):
+    # e.g. train-rm's held-out pairs: scored, kept out of every section score, and in the tables
+    rows = hand_rows() + pairs("m", "en", "held-out", [1, 1, 0, 1])
+    rows += hand_rows("m", "ko") + pairs("m", "ko", "held-out", [0, 1])
+    write_tables(pa.Table.from_pylist(rows), tmp_path, bootstrap=0, plots=False)
+    long = [
+        r
+        for r in pq.read_table(tmp_path / "transfer.parquet").to_pylist()
+        if r["metric"] == "subset:held-out"
+    ]
+    assert {(r["language"], r["n"], r["score"]) for r in long} == {("en", 4, 0.75), ("ko", 2, 0.5)}
+    overall = {
+        r["language"]: r["score"]
+        for r in pq.read_table(tmp_path / "transfer.parquet").to_pylist()
+        if r["metric"] == "overall"
+    }
+    assert overall["en"] == pytest.approx(HAND_OVERALL)  # the extra pairs change no section
+    md = (tmp_path / "transfer.md").read_text(encoding="utf-8")
+    assert "## Outside RewardBench's sections: `held-out`" in md and "| m | 75.0, n=4 | 50.0, n=2 |" in md
+    wide = (tmp_path / "transfer.csv").read_text(encoding="utf-8")
+    assert "subset:held-out,m,0.75,0.5" in wide

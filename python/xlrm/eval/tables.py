@@ -182,7 +182,30 @@ def transfer_rows(
                     },
                 }
             )
+        # pairs of no RewardBench section (a train-rm held-out split, a local preference set):
+        # accuracy per subset, as its own metric, so that they are in the tables and not only counted
+        for name, sub in cell.unmapped.items():
+            rows.append(
+                {
+                    **rows[-1],
+                    "metric": unmapped_metric(name),
+                    "score": sub.accuracy,
+                    "ci_low": None if sub.ci is None else sub.ci[0],
+                    "ci_high": None if sub.ci is None else sub.ci[1],
+                    "n": sub.n,
+                    "complete": True,
+                }
+            )
     return rows
+
+
+def unmapped_metric(subset: str) -> str:
+    """The metric name of the accuracy on a subset that belongs to no section."""
+    return f"subset:{subset}"
+
+
+def _unmapped_names(cells: Mapping[tuple[str, str], CellResult]) -> list[str]:
+    return sorted({name for cell in cells.values() for name in cell.unmapped})
 
 
 def _complete(cell: CellResult, metric: str) -> bool:
@@ -206,6 +229,12 @@ def write_transfer(
         for metric in METRICS:
             for m in models:
                 w.writerow([metric, m, *(_csv_num(cells, m, lang, metric) for lang in languages)])
+        for name in _unmapped_names(cells):
+            for m in models:
+                accs = [
+                    cells[(m, lang)].unmapped.get(name) if (m, lang) in cells else None for lang in languages
+                ]
+                w.writerow([unmapped_metric(name), m, *("" if a is None else repr(a.accuracy) for a in accs)])
     (out / "transfer.md").write_text(transfer_markdown(cells, models, languages, meta), encoding="utf-8")
     return {
         "transfer.parquet": "transfer matrix, long form (model, language, metric, score, CI, n, language metadata)",
@@ -264,6 +293,26 @@ def transfer_markdown(
                 cell = cells.get((m, lang))
                 row.append(_md_cell(cell, metric))
                 incomplete |= cell is not None and not _complete(cell, metric)
+            lines.append(f"| {m} | " + " | ".join(row) + " |")
+    for name in _unmapped_names(cells):
+        lines += [
+            "",
+            f"## Outside RewardBench's sections: `{name}`",
+            "",
+            "_Accuracy on the pairs of this subset (in no section, so in no score above); n pairs per cell._",
+            "",
+            "| RM \\ eval | " + " | ".join(languages) + " |",
+            "|---" * (len(languages) + 1) + "|",
+        ]
+        for m in models:
+            row = []
+            for lang in languages:
+                sub = cells[(m, lang)].unmapped.get(name) if (m, lang) in cells else None
+                if sub is None:
+                    row.append("—")
+                    continue
+                ci = f" ({_pct(sub.ci[0])}–{_pct(sub.ci[1])})" if sub.ci is not None else ""
+                row.append(f"{_pct(sub.accuracy)}{ci}, n={sub.n}")
             lines.append(f"| {m} | " + " | ".join(row) + " |")
     if incomplete:
         lines += [

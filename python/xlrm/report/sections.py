@@ -572,6 +572,8 @@ class Builder:
                     row.append(text)
                 table_rows.append(row)
             title = METRIC_TITLES.get(metric, metric)
+            if metric.startswith("subset:"):  # pairs of no RewardBench section (e.g. held-out pairs)
+                title = f"{metric.split(':', 1)[1]} (outside RewardBench's sections)"
             table = Table(
                 ["RM \\ eval", *langs], table_rows, id=f"transfer-{_safe(metric).replace('_', '-')}"
             )
