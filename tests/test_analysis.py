@@ -351,6 +351,9 @@ def test_last_token_at_the_embedding_layer_is_an_error_row(tiny, tmp_path):
     assert at0 and all("identical" in (r["error"] or "") for r in at0)
     assert all(r.get("error") is None for r in rows if r["layer"] == 1)
     assert (out / "plots" / "depth.png").is_file()
+    # the Markdown says why layer 0 has no numbers instead of leaving its table empty
+    layer0 = (out / "metrics.md").read_text().split("### layer 1")[0]
+    assert "Not computed:" in layer0 and "identical" in layer0
 
 
 def test_layer_specs():

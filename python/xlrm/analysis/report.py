@@ -104,15 +104,21 @@ def markdown_table(
         "| model | language | n | " + " | ".join(columns) + " |",
         "|---|---|---|" + "---|" * len(columns),
     ]
+    errors = []
     for rep in reports:
         for r in rep.rows:
-            if r["layer"] != layer or "error" in r:
+            if r["layer"] != layer:
+                continue
+            if "error" in r:
+                errors.append(f"- {rep.name} / {r['language']}: {r['error']}")
                 continue
             cells = []
             for c in columns:
                 v = r.get(c)
                 cells.append("" if v is None else f"{v:.4f}" if isinstance(v, float) else str(v))
             lines.append(f"| {rep.name} | {r['language']} | {r.get('n', '')} | " + " | ".join(cells) + " |")
+    if errors:  # e.g. layer 0 with last-token pooling: every probe ends in the same token
+        lines += ["", "Not computed:", "", *errors]
     return "\n".join(lines) + "\n"
 
 
