@@ -79,10 +79,18 @@ def test_sources_with_the_same_label_keep_their_rows(tmp_path):
 
 
 def test_an_unknown_language_is_a_counted_drop(tmp_path):
-    f = write_jsonl(tmp_path / "d.jsonl", [row(1), row(2, language="klingon"), row(3, language=7)])
+    rows = [
+        row(1),
+        row(2, language="klingon"),
+        row(3, language=7),
+        row(4, language="xx"),
+        row(5, language="sw"),
+    ]
+    f = write_jsonl(tmp_path / "d.jsonl", rows)
     m = run(tmp_path, [{"path": str(f)}])
-    assert m["counts"]["out"] == 1
-    assert m["counts"]["dropped_by_reason"] == {"unknown_language": 1, "wrong_type": 1}
+    assert m["counts"]["out"] == 2  # `sw` is an ISO 639-1 code xlrm has no table entry for: kept
+    # two letters that are no ISO 639-1 code are not a language
+    assert m["counts"]["dropped_by_reason"] == {"unknown_language": 2, "wrong_type": 1}
     by_row = {d["row"]: d for d in dropped(tmp_path)}
     assert by_row[2]["field"] == "language" and "klingon" in by_row[2]["detail"]
     assert by_row[3]["reason"] == "wrong_type" and by_row[3]["field"] == "language"

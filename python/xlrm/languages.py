@@ -78,6 +78,15 @@ _ISO3.update({"fas": "fa", "cmn": "zh", "tha": "th", "swe": "sv", "fin": "fi", "
 _ISO3.update({"hun": "hu", "bul": "bg", "ben": "bn", "tam": "ta", "tel": "te", "urd": "ur", "msa": "ms"})
 _ISO3.update({"zsm": "ms", "cat": "ca", "eus": "eu", "glg": "gl", "swh": "sw"})
 _NAMES = {lang.name.lower(): lang.code for lang in _TABLE if lang.code != "zh-Hant"} | {"thai": "th"}
+#: Every ISO 639-1 code (two letters that name no language, like `xx`, are not a code).
+ISO_639_1 = frozenset(
+    """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
+    da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy
+    hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li
+    ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa
+    pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th
+    ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split()
+)
 #: Codes normalize_code accepts (the table plus a few languages sources use that xlrm does not evaluate).
 KNOWN = frozenset(_ISO3.values()) | frozenset(LANGUAGES)
 # Country or legacy codes people type for a language code.
@@ -95,7 +104,7 @@ def normalize_code(code: str) -> str | None:
     base, _, script = low.partition("_")
     if base in _ISO3:
         iso = _ISO3[base]
-    elif len(base) == 2 and base.isalpha():
+    elif base in ISO_639_1:
         iso = base
     else:
         return None
