@@ -454,3 +454,65 @@ def test_policy_plan_per_language_and_over_all_languages():
     comps = _comparisons(pooled, units)
     assert ("en-rm", "target-rm", "english_vs_target") in comps["ko"]
     assert not any(k == "english_vs_target" for _, _, k in comps["en"])
+
+
+def test_two_dpo_processes_match_one_process_with_doubled_accumulation(tmp_path, base, rms):
+    """DPO is data parallel like train-rm: the align stage's DPO unit under `accelerate launch`
+    with two gloo processes (`configs/accelerate/cpu.yaml`, gradient_accumulation_steps 1) trains
+    like one process accumulating two micro-batches, step by step.
+
+    Why the runs see the same pairs per optimizer step, with the same reference log-probs:
+
+    * both runs sample and label the same 9 pairs (seeded; asserted), one language, one labeller;
+    * one pair per micro-batch (`per_device_train_batch_size: 1`): TRL's DPO loss is the mean over
+      a micro-batch's pairs, divided by the accumulation steps (`loss_is_scaled_for_ga = False`);
+      DDP averages the ranks' gradients and the logged loss is the ranks' mean, so both runs
+      optimise and log the mean over the same two pairs;
+    * `train_sampling_strategy: sequential`: accelerate deals batch k to rank k % 2, i.e. pairs
+      (0, 1), (2, 3), ... per step, the one process's accumulation order; 4 steps use 8 of the 9
+      pairs, so the pair `even_batches` repeats on rank 1 at the end of an epoch is never used;
+    * the reference log-probs are precomputed (full fine-tuning) with batch size 1, so no pair
+      is padded differently; under two processes each rank computes every other pair and
+      `gather_for_metrics` puts them back in dataset order, dropping the repeated 10th;
+    * the policy is the loaded base model (nothing random to seed) and Llama has no dropout.
+
+    Tolerance rel 1e-5 (abs 1e-6) on the per-step loss and the chosen / rejected policy
+    log-probs: step 1 is the same computation (loss ln 2: policy = reference); after that only
+    the float summation order differs (gloo's all-reduce of two gradients vs accumulating loss/2
+    gradients, 1 vs 2 intra-op threads, float32 vs Python-float averaging of the logged
+    metrics), measured ~1e-7 relative. The log-probs pin which pairs each step trained on (the
+    loss alone is ln 2 at step 1 whatever the pairs).
+
+    Until the DPO unit saved its pairs to disk with several processes, this run failed: TRL
+    names the precomputed reference log-probs' cache file after the dataset's files, an
+    in-memory dataset has none, so each rank picked a random file in its own temporary folder
+    and rank 1 could not read the one rank 0 wrote."""
+    same = {"max_steps": 4, "per_device_train_batch_size": 1, "learning_rate": 5e-2, "logging_steps": 1,
+            "train_sampling_strategy": "sequential"}  # fmt: skip
+    runs = {"two": (2, 1), "one": (1, 2)}  # processes, gradient accumulation
+    logs, metrics, pairs = {}, {}, {}
+    for name, (procs, ga) in runs.items():
+        cfg = _align(base, languages=["en"], labellers=["en"], prompts={"train": 9, "builtin_per_section": 3},
+                     training={**same, "gradient_accumulation_steps": ga})  # fmt: skip
+        if procs == 2:
+            cfg |= {"num_processes": 2, "accelerate_config": "cpu"}
+        run = _yaml(tmp_path / f"{name}.yaml", {"align": cfg})
+        out = tmp_path / name
+        assert main(["align", str(rms), "--config", str(run), "--out", str(out), "--quiet"]) == 0
+        unit = out / "en" / "en"
+        metrics[name] = json.loads((unit / "metrics.json").read_text())
+        logs[name] = json.loads((unit / "train_log.json").read_text())["train"]
+        pairs[name] = pq.read_table(unit / "pairs.parquet").to_pylist()
+        assert not (unit / "dpo_dataset").exists() and not (unit / "checkpoints").exists()
+    assert pairs["two"] == pairs["one"] and len(pairs["one"]) == 9
+    assert metrics["two"]["processes"] == 2 and metrics["one"]["processes"] == 1
+    assert metrics["two"]["global_step"] == metrics["one"]["global_step"] == 4
+    assert metrics["two"]["pairs"] == metrics["one"]["pairs"]
+    assert [h["step"] for h in logs["two"]] == [h["step"] for h in logs["one"]] == [1, 2, 3, 4]
+    for name in runs:
+        assert logs[name][0]["loss"] == pytest.approx(math.log(2), rel=1e-6)  # the reference is the policy
+    one = [h["loss"] for h in logs["one"]]
+    assert max(one) - min(one) > 0.05  # the curve moves
+    for key in ("loss", "logps/chosen", "logps/rejected"):
+        two, one = [h[key] for h in logs["two"]], [h[key] for h in logs["one"]]
+        assert two == pytest.approx(one, rel=1e-5, abs=1e-6), key

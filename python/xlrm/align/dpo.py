@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 import time
 from collections.abc import Mapping
@@ -54,6 +55,7 @@ TRAINING_HINT = (
 SAVE_STEPS = 200
 SAVE_TOTAL_LIMIT = 2
 METRICS = "metrics.json"
+DATASET = "dpo_dataset"  # the pairs on disk, with several processes (see _dataset)
 
 
 def _config_fields() -> set[str]:
@@ -149,15 +151,28 @@ def _lora_config(lora: dict):
         ) from None
 
 
-def _dataset(pairs: pa.Table):
-    from datasets import Dataset
+def _dataset(pairs: pa.Table, folder: Path):
+    """The pairs as a ``Dataset``; with several processes one that rank 0 saved to ``folder``.
+
+    TRL's reference precomputation has rank 0 write the log-probs to a cache file beside the
+    dataset's own files and every rank read it back. An in-memory dataset has no files: each
+    process then names a random file in its own temporary folder, and the other ranks fail
+    reading a file rank 0 never wrote (FileNotFoundError)."""
+    from accelerate import PartialState
+    from datasets import Dataset, load_from_disk
 
     def msgs(col):
         return [[{"role": m["role"], "content": m["content"]} for m in v] for v in pairs[col].to_pylist()]
 
-    return Dataset.from_dict(
-        {"prompt": msgs("prompt"), "chosen": msgs("chosen"), "rejected": msgs("rejected")}
-    )
+    ds = Dataset.from_dict({"prompt": msgs("prompt"), "chosen": msgs("chosen"), "rejected": msgs("rejected")})
+    state = PartialState()
+    if state.num_processes == 1:
+        return ds
+    with state.main_process_first():
+        if state.is_main_process:
+            shutil.rmtree(folder, ignore_errors=True)  # with the stale caches of a killed run
+            ds.save_to_disk(str(folder))
+        return load_from_disk(str(folder))
 
 
 def train_dpo(
@@ -173,8 +188,8 @@ def train_dpo(
 ) -> dict:
     """Train a DPO policy from ``opts`` on ``pairs`` (xlrm pair schema). Writes under ``out_dir``:
     ``checkpoints/`` (a rerun resumes from the last one), ``policy/`` and ``train_log.json``.
-    Returns the metrics (pairs in and used, steps, losses, DPO reward accuracy and margin of the
-    last logged step, resume point, the arguments used, the template)."""
+    Returns the metrics (pairs in and used, steps, data-parallel processes, losses, DPO reward
+    accuracy and margin of the last logged step, resume point, the arguments used, the template)."""
     from transformers import AutoModelForCausalLM
     from transformers.trainer_callback import PrinterCallback
 
@@ -224,7 +239,7 @@ def train_dpo(
             model=model,
             ref_model=ref_model,
             args=args,
-            train_dataset=_dataset(pairs),
+            train_dataset=_dataset(pairs, out_dir / DATASET),
             processing_class=tokenizer,
             peft_config=_lora_config(lora) if lora is not None else None,
         )
@@ -250,6 +265,8 @@ def train_dpo(
 
     policy_dir = out_dir / "policy"
     save_trained_model(trainer, tokenizer, template, policy_dir, lora is not None)
+    if trainer.is_world_process_zero():  # every rank is past training (save_trained_model waits)
+        shutil.rmtree(out_dir / DATASET, ignore_errors=True)
     log_doc = split_log_history(trainer.state.log_history)
     log_doc = {**log_doc, "global_step": trainer.state.global_step, "resumed_from": resume}
     (out_dir / "train_log.json").write_text(json.dumps(jsonable(log_doc), indent=1), encoding="utf-8")
@@ -263,6 +280,7 @@ def train_dpo(
             },
             "global_step": trainer.state.global_step,
             "epoch": trainer.state.epoch,
+            "processes": trainer.accelerator.num_processes,
             "resumed_from": str(resume) if resume else None,
             "final_train_loss": last.get("loss"),
             "mean_train_loss": float(result.training_loss),
