@@ -128,7 +128,15 @@ def main() -> int:
     (data / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     tokens, mean_side = real_tokens(model, rows, args.max_length)
     capacity = int(args.batch_pairs * 2 * mean_side)
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "python"), "TOKENIZERS_PARALLELISM": "false"}
+    # `trl reward` starts its script through `accelerate launch`, which sets OMP_NUM_THREADS=1 when
+    # it is unset: TRL would train on one core of the machine's. Both run on every core.
+    threads = str(os.cpu_count() or 1)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "python"),
+        "TOKENIZERS_PARALLELISM": "false",
+        "OMP_NUM_THREADS": threads,
+    }
     lr = "1e-5"
     # xlrm reads the same file through `xlrm data`, as a user would (its time is counted too)
     xlrm_cmd = lambda out: [  # noqa: E731
@@ -161,6 +169,7 @@ def main() -> int:
         "tokens_per_epoch": tokens,
         "model": {"hidden": args.hidden, "layers": args.layers, "vocab": "Qwen3"},
         "batch": {"trl_pairs": args.batch_pairs, "xlrm_packing_capacity": capacity},
+        "threads": int(threads),
         "steps": steps,
         "wall_s": times,
         "median_wall_s": med,
