@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from loopback_chat import ChatServer, completion, user_messages
+from pair_rows import one_turn_pair
 from xlrm.endpoint import EndpointRefused, EndpointTimeout
 from xlrm.errors import ConfigError, InputError, XlrmError
 from xlrm.eval.judge import (
@@ -60,18 +61,8 @@ def _answers(body: dict) -> tuple[str | None, str | None]:
     return (m.group(1), m.group(2)) if m else (None, None)
 
 
-def msg(role, content):
-    return {"role": role, "content": content}
-
-
 def pair(pid, chosen, rejected, question="Which is it?"):
-    return {
-        "id": pid,
-        "prompt": [msg("user", question)],
-        "chosen": [msg("assistant", chosen)],
-        "rejected": [msg("assistant", rejected)],
-        "language": "en",
-    }
+    return one_turn_pair(pid, question, chosen, rejected)
 
 
 PAIRS = [

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from loopback_chat import Loopback, completion, json_answer
+from pair_rows import msg, one_turn_pair
 from xlrm.cli import main
 from xlrm.config import from_dict
 from xlrm.translate.backends import BackendError, make_backend
@@ -77,20 +78,8 @@ TABLE = {
 CODE = "```bash\nls -la /home\n```"
 
 
-def msg(role, content):
-    return {"role": role, "content": content}
-
-
 def simple_pair(pid: str, question: str, chosen: str, rejected: str) -> dict:
-    """An English pair of one user turn and one assistant answer each side."""
-    return {
-        "id": pid,
-        "prompt": [msg("user", question)],
-        "chosen": [msg("assistant", chosen)],
-        "rejected": [msg("assistant", rejected)],
-        "language": "en",
-        "source": "unit",
-    }
+    return one_turn_pair(pid, question, chosen, rejected, source="unit")
 
 
 PAIRS = [
