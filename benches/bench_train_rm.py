@@ -153,6 +153,10 @@ def main() -> int:
         "--num_train_epochs", "1", "--per_device_train_batch_size", str(args.batch_pairs),
         "--max_length", str(args.max_length), "--report_to", "none", "--save_strategy", "no",
         "--logging_steps", "10", "--use_cpu", "true", "--disable_tqdm", "true", "--dtype", "float32",
+        # RewardConfig defaults to bf16 autocast and gradient checkpointing: on a CPU without bf16
+        # units the first emulates every product (a run took over 17 min instead of minutes) and
+        # the second recomputes the forward. TRL at its best here has both off, as xlrm does.
+        "--bf16", "false", "--gradient_checkpointing", "false",
     ]  # fmt: skip
     times: dict[str, list[float]] = {"xlrm": [], "trl": []}
     steps: dict[str, int | None] = {}
