@@ -36,8 +36,8 @@ import pyarrow.parquet as pq
 
 from xlrm.errors import InputError
 from xlrm.train.trainer_support import (
+    base_arguments,
     check_keys,
-    checkpointing_names,
     config_fields,
     jsonable,
     progress_bars,
@@ -90,31 +90,14 @@ def build_dpo_config(
 
     training = dict(training or {})
     check_training_keys(training)
-    gc_name, gc_kwargs_name = checkpointing_names(_config_fields())
-    gc_kwargs = training.pop("activation_checkpointing_kwargs", None) or training.pop(
-        "gradient_checkpointing_kwargs", None
-    )
-    for name in ("activation_checkpointing", "gradient_checkpointing"):
-        training.pop(name, None)
-    kind = getattr(device, "type", str(device))
     epochs = float(training.get("num_train_epochs", 1))
-    defaults: dict[str, Any] = {
-        "output_dir": str(Path(out_dir) / "checkpoints"),
-        "report_to": "none",
-        "save_strategy": "steps",
-        "save_steps": SAVE_STEPS,
-        "save_total_limit": SAVE_TOTAL_LIMIT,
-        "logging_steps": 1,
-        "num_train_epochs": 1,
-        "seed": 0,
-        "use_cpu": kind == "cpu",
-        "bf16": kind == "cuda" and dtype == torch.bfloat16,
-        "precompute_ref_log_probs": not lora or epochs > 1,
-        "disable_tqdm": not progress,
-    }
-    args = {**defaults, **training}
-    args[gc_name] = bool(gradient_checkpointing)
-    args[gc_kwargs_name] = gc_kwargs or {"use_reentrant": False}
+    defaults, overrides = base_arguments(
+        training, _config_fields(), out_dir=out_dir, device=device, bf16_weights=dtype == torch.bfloat16,
+        save_steps=SAVE_STEPS, save_total_limit=SAVE_TOTAL_LIMIT, progress=progress,
+        gradient_checkpointing=gradient_checkpointing,
+    )  # fmt: skip
+    defaults["precompute_ref_log_probs"] = not lora or epochs > 1
+    args = {**defaults, **training, **overrides}
     try:
         config = DPOConfig(**args)
     except (TypeError, ValueError) as e:

@@ -34,8 +34,8 @@ from xlrm.errors import InputError
 from xlrm.models import ModelOptions, model_options, pick_device, pick_dtype
 from xlrm.train.tokenize import TokenizeConfig, TokenizedPairs, tokenize_pairs
 from xlrm.train.trainer_support import (
+    base_arguments,
     check_keys,
-    checkpointing_names,
     config_fields,
     jsonable,
     save_trained_model,
@@ -235,29 +235,16 @@ def build_reward_config(
             f"training.max_length={training['max_length']} but pairs are tokenized with max_length={max_length}",
             hint="set max_length in the tokenize settings only (it truncates and counts; TRL's would silently drop)",
         )
-    gc_name, gc_kwargs_name = checkpointing_names(fields)
-    gc_kwargs = training.pop("activation_checkpointing_kwargs", None) or training.pop(
-        "gradient_checkpointing_kwargs", None
-    )
-    for name in ("activation_checkpointing", "gradient_checkpointing", "gradient_checkpointing_kwargs"):
-        training.pop(name, None)
-    kind = getattr(device, "type", str(device))
-    defaults: dict[str, Any] = {
-        "output_dir": str(Path(out_dir) / "checkpoints"),
-        "report_to": "none",
-        "save_strategy": "steps",
-        "save_steps": SAVE_STEPS,
-        "save_total_limit": SAVE_TOTAL_LIMIT,
-        "logging_steps": 1,
+    defaults, overrides = base_arguments(
+        training, fields, out_dir=out_dir, device=device, bf16_weights=dtype == torch.bfloat16,
+        save_steps=SAVE_STEPS, save_total_limit=SAVE_TOTAL_LIMIT, progress=progress,
+        gradient_checkpointing=gradient_checkpointing,
+    )  # fmt: skip
+    defaults |= {
         "eval_strategy": "epoch" if has_eval else "no",
-        "num_train_epochs": 1,
-        "seed": 0,
-        "use_cpu": kind == "cpu",
-        "bf16": kind == "cuda" and dtype == torch.bfloat16,
         # Pairs are already truncated to max_length by tokenization (which counts what it cuts),
         # so TRL's own length filter would drop nothing: skip that pass over the data.
         "max_length": None,
-        "disable_tqdm": not progress,
     }
     if packed_attn_implementation is not None:
         defaults["packed_attn_implementation"] = packed_attn_implementation
@@ -265,9 +252,7 @@ def build_reward_config(
         packing_capacity = 2 * max_length  # PackedRewardConfig's rule, from the tokenization limit
     if packing_capacity is not None:
         defaults["packing_capacity"] = packing_capacity
-    args = {**defaults, **_numbers(training)}
-    args[gc_name] = bool(gradient_checkpointing)
-    args[gc_kwargs_name] = gc_kwargs or {"use_reentrant": False}
+    args = {**defaults, **_numbers(training), **overrides}
     try:
         config = PackedRewardConfig(**args)
     except (TypeError, ValueError) as e:

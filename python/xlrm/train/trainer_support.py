@@ -166,3 +166,44 @@ def write_unit_metrics(spec_path: Path, metrics: dict, name: str) -> None:
     tmp = out.with_suffix(".part")
     tmp.write_text(json.dumps(metrics, indent=1, default=str), encoding="utf-8")
     tmp.replace(out)
+
+
+def base_arguments(
+    training: dict,
+    fields: set[str],
+    *,
+    out_dir,
+    device,
+    bf16_weights: bool,
+    save_steps: int,
+    save_total_limit: int,
+    progress: bool,
+    gradient_checkpointing: bool,
+) -> tuple[dict, dict]:
+    """What both trainers set the same way: ``(defaults, overrides)``. ``training`` loses its
+    checkpointing keys (either name, applied through ``overrides`` under the installed name);
+    ``defaults`` yield to what ``training`` sets, ``overrides`` do not."""
+    gc_name, gc_kwargs_name = checkpointing_names(fields)
+    gc_kwargs = training.pop("activation_checkpointing_kwargs", None) or training.pop(
+        "gradient_checkpointing_kwargs", None
+    )
+    for name in ("activation_checkpointing", "gradient_checkpointing", "gradient_checkpointing_kwargs"):
+        training.pop(name, None)
+    kind = getattr(device, "type", str(device))
+    defaults = {
+        "output_dir": str(Path(out_dir) / "checkpoints"),
+        "report_to": "none",
+        "save_strategy": "steps",
+        "save_steps": save_steps,
+        "save_total_limit": save_total_limit,
+        "logging_steps": 1,
+        "num_train_epochs": 1,
+        "seed": 0,
+        "use_cpu": kind == "cpu",
+        # bf16 only for bf16 weights on a GPU: TRL's default would turn it on for CPUs too,
+        # where it is emulated (minutes become hours)
+        "bf16": kind == "cuda" and bf16_weights,
+        "disable_tqdm": not progress,
+    }
+    overrides = {gc_name: bool(gradient_checkpointing), gc_kwargs_name: gc_kwargs or {"use_reentrant": False}}
+    return defaults, overrides
