@@ -52,8 +52,6 @@ TRAINING_HINT = (
     "`training:` takes the fields of TRL's DPOConfig and transformers' TrainingArguments (beta, learning_rate, "
     f"loss_type, num_train_epochs, per_device_train_batch_size, max_length, ...); see {DPO_CONFIG_DOCS}"
 )
-SAVE_STEPS = 200
-SAVE_TOTAL_LIMIT = 2
 METRICS = "metrics.json"
 DATASET = "dpo_dataset"  # the pairs on disk, with several processes (see _dataset)
 
@@ -81,7 +79,7 @@ def build_dpo_config(
 ):
     """``(DPOConfig, arguments used)``: ``training`` as given, with these defaults for the keys it
     does not set: ``output_dir = out_dir/checkpoints``, ``report_to none``, checkpoints every
-    ``SAVE_STEPS`` steps keeping ``SAVE_TOTAL_LIMIT``, ``logging_steps 1``, one epoch, ``seed 0``,
+    200 steps keeping 2 (``trainer_support.SAVE_STEPS``), ``logging_steps 1``, one epoch, ``seed 0``,
     ``use_cpu`` on a CPU, bf16 only for bf16 weights on a GPU (TRL's default would turn it on for
     CPUs too), gradient checkpointing off unless asked for, and the reference precomputation rule
     of the module docstring."""
@@ -93,8 +91,7 @@ def build_dpo_config(
     epochs = float(training.get("num_train_epochs", 1))
     defaults, overrides = base_arguments(
         training, _config_fields(), out_dir=out_dir, device=device, bf16_weights=dtype == torch.bfloat16,
-        save_steps=SAVE_STEPS, save_total_limit=SAVE_TOTAL_LIMIT, progress=progress,
-        gradient_checkpointing=gradient_checkpointing,
+        progress=progress, gradient_checkpointing=gradient_checkpointing,
     )  # fmt: skip
     defaults["precompute_ref_log_probs"] = not lora or epochs > 1
     args = {**defaults, **training, **overrides}

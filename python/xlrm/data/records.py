@@ -38,15 +38,22 @@ class Problem:
     reason: str
     field: str | None = None
     detail: str = ""
-    hint: str = ""  # how to fix it, for the strict-mode error (default: fix or drop the row)
+    hint: str = ""  # how to fix it (default: fix the row)
+    lenient: str = "drop and count such rows"  # what a run without --strict does instead
 
-    def as_error(self) -> InputError:
+    def as_error(self, offer_lenient: bool = True) -> InputError:
+        """The error a strict run raises. ``offer_lenient=False`` where no lenient run exists (a
+        benchmark is scored whole or not at all): the hint then says only how to fix it."""
+        if offer_lenient:
+            hint = f"{self.hint or 'fix the row'}, or run without --strict to {self.lenient}"
+        else:
+            hint = self.hint or "fix or remove the row"
         return InputError(
             f"{self.reason.replace('_', ' ')}: {self.detail}".rstrip(": "),
             file=self.file,
             row=self.row,
             field=self.field,
-            hint=self.hint or "fix the row, or run without --strict to drop and count such rows",
+            hint=hint,
         )
 
     def as_dict(self) -> dict:
@@ -126,7 +133,8 @@ def _read_jsonl(path: Path) -> Iterator[Record | Problem]:
             "truncated_file",
             None,
             f"the compressed file ends early; the {line_no} lines before the cut were read",
-            hint="download or copy the file again, or run without --strict to keep the rows before the cut",
+            hint="download or copy the file again",
+            lenient="keep the rows before the cut",
         )
     except _DAMAGED as e:
         if line_no == 0:
@@ -137,7 +145,8 @@ def _read_jsonl(path: Path) -> Iterator[Record | Problem]:
             "corrupt_file",
             None,
             f"the compressed data is damaged after line {line_no} ({e})",
-            hint="download or copy the file again, or run without --strict to keep the rows before the damage",
+            hint="download or copy the file again",
+            lenient="keep the rows before the damage",
         )
     except OSError as e:
         raise _cannot_read(name, e) from None
@@ -240,7 +249,8 @@ def _read_parquet(path: Path) -> Iterator[Record | Problem]:
                 "corrupt_file",
                 None,
                 f"the Parquet data is damaged after row {index} ({e})",
-                hint="write the file again, or run without --strict to keep the rows before the damage",
+                hint="write the file again",
+                lenient="keep the rows before the damage",
             )
             return
         if batch is None:

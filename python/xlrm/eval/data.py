@@ -24,7 +24,6 @@ prompt, chosen or rejected text is dropped with reason ``empty`` and counted per
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections import Counter
@@ -334,9 +333,7 @@ def load_eval_data(
             for rec in records:
                 if isinstance(rec, Problem):
                     # a benchmark is scored whole or not at all: no row is dropped here
-                    raise dataclasses.replace(
-                        rec, hint=rec.hint.split(", or run without --strict")[0] or "fix or remove the row"
-                    ).as_error()
+                    raise rec.as_error(offer_lenient=False)
                 pair, empty = _pair(rec.data, rec.file, rec.row, default_lang)
                 lang = pair["language"]
                 if wanted is not None and lang not in wanted:

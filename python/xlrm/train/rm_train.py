@@ -48,9 +48,6 @@ TRAINING_HINT = (
     "`training:` takes the fields of TRL's RewardConfig and transformers' TrainingArguments, plus xlrm's "
     f"packing options (packing, packing_capacity, packing_oversize, packed_attn_implementation); see {REWARD_CONFIG_DOCS}"
 )
-# Defaults that differ from TRL's, chosen so a run on a laptop CPU works and resumes.
-SAVE_STEPS = 200
-SAVE_TOTAL_LIMIT = 2
 
 
 # --- held-out split by item ------------------------------------------------------------------
@@ -216,9 +213,9 @@ def build_reward_config(
 ):
     """``(PackedRewardConfig, arguments used)``: ``training`` as given (every key checked against
     the config's fields), with these defaults for keys it does not set: ``output_dir =
-    out_dir/checkpoints``, ``report_to none``, ``save_strategy steps`` every ``SAVE_STEPS`` keeping
-    ``SAVE_TOTAL_LIMIT``, ``logging_steps 1``, ``eval_strategy epoch`` when there are held-out
-    pairs, one epoch, ``seed 0``, ``use_cpu`` on a CPU, bf16 mixed precision only for bf16 weights
+    out_dir/checkpoints``, ``report_to none``, ``save_strategy steps`` every 200 steps keeping 2
+    (``trainer_support.SAVE_STEPS``), ``logging_steps 1``, ``eval_strategy epoch`` when there are
+    held-out pairs, one epoch, ``seed 0``, ``use_cpu`` on a CPU, bf16 mixed precision only for bf16 weights
     on a GPU (TRL would turn it on for CPUs too), no TRL length filter (tokenization already cut
     pairs to ``max_length``) and ``packing_capacity`` ``2 * max_length`` (so every pair fits), and
     the attention and checkpointing chosen by the caller. A ``training.max_length`` other than
@@ -237,8 +234,7 @@ def build_reward_config(
         )
     defaults, overrides = base_arguments(
         training, fields, out_dir=out_dir, device=device, bf16_weights=dtype == torch.bfloat16,
-        save_steps=SAVE_STEPS, save_total_limit=SAVE_TOTAL_LIMIT, progress=progress,
-        gradient_checkpointing=gradient_checkpointing,
+        progress=progress, gradient_checkpointing=gradient_checkpointing,
     )  # fmt: skip
     defaults |= {
         "eval_strategy": "epoch" if has_eval else "no",
